@@ -1,0 +1,124 @@
+//! Caller authentication: `authorization: Bearer <service key | team JWT>`.
+
+use std::{collections::HashMap, sync::Arc};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tonic::{Request, Status, service::Interceptor};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::ERROR_DOMAIN;
+use crate::{
+    config::AuthConfig,
+    domain::{Caller, TeamId},
+};
+
+#[derive(Deserialize)]
+struct TeamClaims {
+    team_id: String,
+}
+
+struct Keys {
+    /// SHA-256 of each service key: compared in constant time, and never kept in clear.
+    service_key_hashes: Vec<[u8; 32]>,
+    jwt: Option<DecodingKey>,
+}
+
+/// Establishes the `Caller` of each request, or refuses it with UNAUTHENTICATED.
+#[derive(Clone)]
+pub struct Authenticator {
+    keys: Option<Arc<Keys>>,
+    validation: Validation,
+}
+
+fn unauthenticated(reason: &str, message: &str) -> Status {
+    Status::with_error_details(
+        tonic::Code::Unauthenticated,
+        message,
+        ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
+    )
+}
+
+impl Authenticator {
+    pub fn new(config: &AuthConfig) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp"]);
+        validation.leeway = 30;
+        let keys = match config {
+            AuthConfig::Disabled => None,
+            AuthConfig::Enabled {
+                api_keys,
+                jwt_secret,
+            } => Some(Arc::new(Keys {
+                service_key_hashes: api_keys
+                    .iter()
+                    .map(|k| Sha256::digest(k.expose_secret().as_bytes()).into())
+                    .collect(),
+                jwt: jwt_secret
+                    .as_ref()
+                    .map(|s| DecodingKey::from_secret(s.expose_secret().as_bytes())),
+            })),
+        };
+        Self { keys, validation }
+    }
+
+    pub fn authenticate(&self, bearer: Option<&str>) -> Result<Caller, Status> {
+        let Some(keys) = &self.keys else {
+            return Ok(Caller::Service);
+        };
+        let credential = bearer
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                unauthenticated(
+                    "CREDENTIAL_MISSING",
+                    "authorization: Bearer <credential> is required",
+                )
+            })?;
+
+        let digest: [u8; 32] = Sha256::digest(credential.as_bytes()).into();
+        let is_service_key = keys
+            .service_key_hashes
+            .iter()
+            .fold(subtle::Choice::from(0), |found, k| found | k.ct_eq(&digest));
+        if bool::from(is_service_key) {
+            return Ok(Caller::Service);
+        }
+
+        let jwt = keys
+            .jwt
+            .as_ref()
+            .ok_or_else(|| unauthenticated("CREDENTIAL_INVALID", "invalid credential"))?;
+        let claims = jsonwebtoken::decode::<TeamClaims>(credential, jwt, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => {
+                    unauthenticated("CREDENTIAL_EXPIRED", "the team token has expired")
+                }
+                _ => unauthenticated("CREDENTIAL_INVALID", "invalid credential"),
+            })?
+            .claims;
+        let team = TeamId::parse("team_id", &claims.team_id).map_err(|_| {
+            unauthenticated("CREDENTIAL_INVALID", "the team token has no valid team_id")
+        })?;
+        Ok(Caller::Team(team))
+    }
+}
+
+impl Interceptor for Authenticator {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        let bearer = request
+            .metadata()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        let caller = self.authenticate(bearer)?;
+        request.extensions_mut().insert(caller);
+        Ok(request)
+    }
+}

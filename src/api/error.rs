@@ -1,0 +1,155 @@
+//! The one mapping from core outcomes to gRPC statuses with their rich details.
+
+use std::collections::HashMap;
+
+use prost::Message;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use super::convert::{integration_to_proto, timestamp};
+use crate::{core::CoreError, proto::v1};
+
+/// `google.rpc.ErrorInfo.domain` of every error this service returns.
+pub const ERROR_DOMAIN: &str = "switchboard";
+
+fn info(reason: &str, metadata: &[(&str, String)]) -> ErrorDetails {
+    let metadata: HashMap<String, String> = metadata
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata)
+}
+
+fn status(code: Code, message: impl Into<String>, details: ErrorDetails) -> Status {
+    Status::with_error_details(code, message, details)
+}
+
+impl From<CoreError> for Status {
+    fn from(err: CoreError) -> Self {
+        match err {
+            CoreError::InvalidArgument(violations) => {
+                let mut details = info("INVALID_ARGUMENT", &[]);
+                let message = violations
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                for v in violations {
+                    details.add_bad_request_violation(v.field, v.description);
+                }
+                status(Code::InvalidArgument, message, details)
+            }
+            CoreError::SlackOAuthCodeInvalid => {
+                let mut details = info("SLACK_OAUTH_CODE_INVALID", &[]);
+                details.add_bad_request_violation("code", "Slack refused the code (invalid_code)");
+                status(
+                    Code::InvalidArgument,
+                    "Slack refused the authorization code",
+                    details,
+                )
+            }
+            CoreError::SlackRejected { code } => status(
+                Code::FailedPrecondition,
+                format!("Slack refused the request: {code}"),
+                info("SLACK_API_ERROR", &[("slack_error", code)]),
+            ),
+            CoreError::OAuthStateInvalid => status(
+                Code::FailedPrecondition,
+                "the OAuth state is unknown, already used or expired; start the install again",
+                info("OAUTH_STATE_INVALID", &[]),
+            ),
+            CoreError::ReconnectTokenInvalid => status(
+                Code::FailedPrecondition,
+                "the reconnect token is unknown, already used or expired",
+                info("RECONNECT_TOKEN_INVALID", &[]),
+            ),
+            CoreError::WorkspaceMismatch {
+                integration_id,
+                expected,
+                actual,
+            } => status(
+                Code::FailedPrecondition,
+                format!("the integration is for workspace {expected}, but {actual} was authorised"),
+                info(
+                    "WORKSPACE_MISMATCH",
+                    &[
+                        ("integration_id", integration_id.to_string()),
+                        ("expected_workspace_id", expected),
+                        ("workspace_id", actual),
+                    ],
+                ),
+            ),
+            CoreError::IntegrationAlreadyExists(duplicate) => {
+                let existing = &duplicate.existing;
+                let base = status(
+                    Code::AlreadyExists,
+                    "the team already has an integration for this workspace; \
+                     ReconnectIntegration with the reconnect token applies the new tokens",
+                    info(
+                        "INTEGRATION_ALREADY_EXISTS",
+                        &[
+                            ("integration_id", existing.id.to_string()),
+                            ("team_id", existing.team_id.to_string()),
+                            ("workspace_id", existing.workspace_id.to_string()),
+                        ],
+                    ),
+                );
+                let detail = v1::ReconnectDetails {
+                    existing_integration: Some(integration_to_proto(existing)),
+                    reconnect_token: secrecy::ExposeSecret::expose_secret(
+                        &duplicate.reconnect_token,
+                    )
+                    .to_owned(),
+                    reconnect_token_expire_time: Some(timestamp(
+                        duplicate.reconnect_token_expire_time,
+                    )),
+                };
+                with_extra_detail(
+                    base,
+                    "switchboard.v1.ReconnectDetails",
+                    detail.encode_to_vec(),
+                )
+            }
+            CoreError::NotFound { resource, id } => status(
+                Code::NotFound,
+                format!("{resource} {id} not found"),
+                info(&format!("{}_NOT_FOUND", resource.to_uppercase()), &[]),
+            ),
+            CoreError::PermissionDenied => status(
+                Code::PermissionDenied,
+                "the caller may not access this resource, or it does not exist",
+                info("PERMISSION_DENIED", &[]),
+            ),
+            CoreError::Unavailable {
+                dependency,
+                retry_after,
+            } => {
+                let mut details = info(&format!("{}_UNAVAILABLE", dependency.to_uppercase()), &[]);
+                details.set_retry_info(Some(retry_after));
+                status(
+                    Code::Unavailable,
+                    format!("{dependency} is unavailable; retry later"),
+                    details,
+                )
+            }
+            CoreError::Internal(source) => {
+                tracing::error!(error = %source, cause = ?source, "internal error");
+                status(Code::Internal, "internal error", info("INTERNAL", &[]))
+            }
+        }
+    }
+}
+
+/// Appends a detail of our own (tonic-types only builds the standard ones).
+fn with_extra_detail(base: Status, type_name: &str, value: Vec<u8>) -> Status {
+    let mut rpc_status = tonic_types::pb::Status::decode(base.details()).unwrap_or_default();
+    rpc_status.details.push(prost_types::Any {
+        type_url: format!("type.googleapis.com/{type_name}"),
+        value,
+    });
+    Status::with_details(
+        base.code(),
+        base.message(),
+        rpc_status.encode_to_vec().into(),
+    )
+}

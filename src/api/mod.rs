@@ -1,0 +1,46 @@
+//! gRPC transport: authenticate, turn requests into domain values, call the core, turn the
+//! answer back. No SQL and no Slack calls here.
+
+mod auth;
+mod convert;
+mod error;
+mod integration_service;
+
+pub use auth::Authenticator;
+pub use error::ERROR_DOMAIN;
+pub use integration_service::IntegrationApi;
+
+use tonic::{Request, Status};
+
+use crate::domain::{Caller, FieldViolation};
+
+/// The caller the authenticator attached to this request.
+fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
+    request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| Status::internal("request reached a service without authentication"))
+}
+
+/// Collects every bad field of a request before answering, so callers fix them in one go.
+#[derive(Default)]
+struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    fn check<T>(&mut self, result: Result<T, FieldViolation>) -> Option<T> {
+        result.map_err(|v| self.0.push(v)).ok()
+    }
+
+    fn add(&mut self, field: &str, description: &str) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    fn into_result(self) -> Result<(), Status> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::core::CoreError::InvalidArgument(self.0).into())
+        }
+    }
+}

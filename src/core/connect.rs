@@ -1,0 +1,276 @@
+//! Connecting a team to a workspace: OAuth start and completion, and reconnects.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{
+    Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL,
+    secrets::{random_secret, secret_hash, token_binding},
+};
+use crate::{
+    domain::{
+        Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName, TeamId,
+    },
+    slack::{AuthTest, OAuthGrant, SlackError, SlackErrorClass},
+    store::{InstallOutcome, NewIntegration, NewOAuthState, NewReconnect, TokenSet},
+};
+
+/// Longest code or state we accept; Slack's are far shorter.
+const MAX_OAUTH_PARAM_LEN: usize = 512;
+
+pub struct StartedOAuth {
+    pub authorize_url: String,
+    pub state: SecretString,
+    pub expire_time: DateTime<Utc>,
+}
+
+fn expiry(ttl: Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(ttl).expect("short TTL")
+}
+
+fn oauth_param(field: &str, raw: &str) -> Result<(), FieldViolation> {
+    if raw.is_empty() {
+        Err(FieldViolation::new(field, "is required"))
+    } else if raw.len() > MAX_OAUTH_PARAM_LEN || raw.chars().any(char::is_control) {
+        Err(FieldViolation::new(field, "is not a value Slack issues"))
+    } else {
+        Ok(())
+    }
+}
+
+impl Core {
+    pub async fn start_slack_oauth(
+        &self,
+        caller: &Caller,
+        team_id: TeamId,
+        redirect_uri: Option<&str>,
+        reconnect: Option<IntegrationId>,
+    ) -> Result<StartedOAuth, CoreError> {
+        if !caller.may_act_for(&team_id) {
+            return Err(CoreError::PermissionDenied);
+        }
+        if let Some(uri) = redirect_uri
+            && uri != self.redirect_uri
+        {
+            return Err(CoreError::invalid(FieldViolation::new(
+                "redirect_uri",
+                "must equal the configured SLACK_REDIRECT_URI",
+            )));
+        }
+        if let Some(id) = reconnect {
+            // Reconnecting only makes sense for one of this team's own integrations.
+            let found = self.store.get_integration(id).await?;
+            let integration = caller
+                .visible(found)
+                .map_err(|d| CoreError::denied(d, "integration", id))?;
+            if integration.team_id != team_id {
+                return Err(CoreError::PermissionDenied);
+            }
+        }
+        let state = random_secret();
+        let expire_time = expiry(OAUTH_STATE_TTL);
+        self.store
+            .insert_oauth_state(&NewOAuthState {
+                state_hash: secret_hash(state.expose_secret()),
+                team_id,
+                reconnect_integration_id: reconnect,
+                redirect_uri: self.redirect_uri.clone(),
+                expire_time,
+            })
+            .await?;
+        Ok(StartedOAuth {
+            authorize_url: self.oauth.authorize_url(state.expose_secret()).to_string(),
+            state,
+            expire_time,
+        })
+    }
+
+    pub async fn complete_slack_oauth(
+        &self,
+        caller: &Caller,
+        code: &str,
+        state: &str,
+    ) -> Result<Integration, CoreError> {
+        let violations: Vec<_> = [oauth_param("code", code), oauth_param("state", state)]
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
+        if !violations.is_empty() {
+            return Err(CoreError::InvalidArgument(violations));
+        }
+        let state_hash = secret_hash(state);
+        let claimed = self
+            .store
+            .claim_oauth_state(&state_hash, caller.team())
+            .await?
+            .ok_or(CoreError::OAuthStateInvalid)?;
+
+        let grant = match self.oauth.exchange_code(code).await {
+            Ok(grant) => grant,
+            Err(err) => {
+                let retryable = matches!(
+                    err.class(),
+                    SlackErrorClass::Retryable | SlackErrorClass::RateLimited
+                );
+                if retryable {
+                    // Slack may never have seen the code: let the user try again.
+                    self.store.release_oauth_state(&state_hash).await?;
+                } else {
+                    self.store.delete_oauth_state(&state_hash).await?;
+                }
+                return Err(match err {
+                    SlackError::Api { code } if code == "invalid_code" => {
+                        CoreError::SlackOAuthCodeInvalid
+                    }
+                    other => CoreError::from_slack(other),
+                });
+            }
+        };
+        // The code is spent at Slack now, so the state is too.
+        self.store.delete_oauth_state(&state_hash).await?;
+        let mut installation = grant.installation.clone();
+        installation.bot_id = self.auth_test_patiently(&grant.access_token).await?.bot_id;
+
+        match claimed.reconnect_integration_id {
+            Some(id) => {
+                self.reconnect_in_place(id, &claimed.team_id, &installation, &grant)
+                    .await
+            }
+            None => self.install(claimed.team_id, installation, &grant).await,
+        }
+    }
+
+    /// `auth.test` right after the exchange. The code is already spent, so a transient
+    /// failure here would lose the install: try a few times before giving up.
+    async fn auth_test_patiently(&self, token: &SecretString) -> Result<AuthTest, CoreError> {
+        const PAUSES: [Duration; 2] = [Duration::from_millis(200), Duration::from_secs(1)];
+        let mut pauses = PAUSES.iter();
+        loop {
+            match self.slack.auth_test(token).await {
+                Ok(answer) => return Ok(answer),
+                Err(err) => {
+                    let pause = match (&err, err.class()) {
+                        (SlackError::RateLimited { retry_after }, _)
+                            if *retry_after <= Duration::from_secs(2) =>
+                        {
+                            pauses.next().map(|_| *retry_after)
+                        }
+                        (_, SlackErrorClass::Retryable) => pauses.next().copied(),
+                        _ => None,
+                    };
+                    match pause {
+                        Some(pause) => tokio::time::sleep(pause).await,
+                        None => return Err(CoreError::from_slack(err)),
+                    }
+                }
+            }
+        }
+    }
+
+    fn seal(&self, team_id: &TeamId, installation: &Installation, grant: &OAuthGrant) -> TokenSet {
+        let binding = token_binding(team_id.as_str(), &installation.workspace_id);
+        TokenSet {
+            access_token_enc: self.cipher.encrypt(&grant.access_token, &binding),
+            refresh_token_enc: grant
+                .refresh_token
+                .as_ref()
+                .map(|t| self.cipher.encrypt(t, &binding)),
+            token_expire_time: grant
+                .expires_in
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .map(|d| Utc::now() + d),
+        }
+    }
+
+    async fn install(
+        &self,
+        team_id: TeamId,
+        installation: Installation,
+        grant: &OAuthGrant,
+    ) -> Result<Integration, CoreError> {
+        let tokens = self.seal(&team_id, &installation, grant);
+        let reconnect_token = random_secret();
+        let reconnect = NewReconnect {
+            token_hash: secret_hash(reconnect_token.expose_secret()),
+            expire_time: expiry(RECONNECT_TOKEN_TTL),
+        };
+        let new = NewIntegration {
+            id: IntegrationId::new(),
+            name: IntegrationName::from_workspace_name(&installation.workspace_name),
+            team_id,
+            installation,
+            tokens,
+        };
+        match self.store.install(&new, &reconnect).await? {
+            InstallOutcome::Created(integration) => {
+                tracing::info!(integration_id = %integration.id, team_id = %integration.team_id,
+                    workspace_id = %integration.workspace_id, "integration created");
+                Ok(integration)
+            }
+            InstallOutcome::Duplicate(existing) => {
+                tracing::info!(integration_id = %existing.id, team_id = %existing.team_id,
+                    workspace_id = %existing.workspace_id, "duplicate install; reconnect token issued");
+                Err(CoreError::IntegrationAlreadyExists(Box::new(
+                    DuplicateInstall {
+                        existing,
+                        reconnect_token,
+                        reconnect_token_expire_time: reconnect.expire_time,
+                    },
+                )))
+            }
+        }
+    }
+
+    async fn reconnect_in_place(
+        &self,
+        id: IntegrationId,
+        team_id: &TeamId,
+        installation: &Installation,
+        grant: &OAuthGrant,
+    ) -> Result<Integration, CoreError> {
+        let existing = self
+            .store
+            .get_integration(id)
+            .await?
+            .filter(|i| &i.team_id == team_id)
+            .ok_or(CoreError::OAuthStateInvalid)?;
+        if existing.workspace_id.as_str() != installation.workspace_id {
+            // We will not keep a token for a workspace nobody asked to connect.
+            if let Err(err) = self.slack.auth_revoke(&grant.access_token).await {
+                tracing::warn!(error = %err, "could not revoke the token of a mismatched reconnect");
+            }
+            return Err(CoreError::WorkspaceMismatch {
+                integration_id: id,
+                expected: existing.workspace_id.to_string(),
+                actual: installation.workspace_id.clone(),
+            });
+        }
+        let tokens = self.seal(team_id, installation, grant);
+        self.store
+            .apply_tokens(id, installation, &tokens)
+            .await?
+            .ok_or(CoreError::OAuthStateInvalid)
+    }
+
+    pub async fn reconnect_integration(
+        &self,
+        caller: &Caller,
+        id: IntegrationId,
+        reconnect_token: &str,
+    ) -> Result<Integration, CoreError> {
+        oauth_param("reconnect_token", reconnect_token).map_err(CoreError::invalid)?;
+        let found = self.store.get_integration(id).await?;
+        caller
+            .visible(found)
+            .map_err(|d| CoreError::denied(d, "integration", id))?;
+        let integration = self
+            .store
+            .reconnect_with(id, &secret_hash(reconnect_token))
+            .await?
+            .ok_or(CoreError::ReconnectTokenInvalid)?;
+        tracing::info!(integration_id = %id, "integration reconnected");
+        Ok(integration)
+    }
+}

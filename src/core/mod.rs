@@ -1,0 +1,57 @@
+//! Use cases. Knows nothing of gRPC: takes domain values, returns domain values or a
+//! `CoreError`.
+
+mod connect;
+mod error;
+mod integrations;
+pub mod page_token;
+pub mod secrets;
+
+use std::time::Duration;
+
+pub use error::{CoreError, DuplicateInstall};
+pub use integrations::{ListQuery, ListedPage, UpdateRequest};
+
+use crate::{
+    config::Config,
+    slack::{SlackClient, SlackOAuth},
+    store::Store,
+};
+use page_token::PageTokens;
+use secrets::TokenCipher;
+
+/// OAuth states and reconnect tokens live this long.
+pub const OAUTH_STATE_TTL: Duration = Duration::from_secs(10 * 60);
+pub const RECONNECT_TOKEN_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Everything the use cases need, shared by every RPC.
+#[derive(Clone)]
+pub struct Core {
+    store: Store,
+    slack: SlackClient,
+    oauth: SlackOAuth,
+    cipher: TokenCipher,
+    pages: PageTokens,
+    redirect_uri: String,
+}
+
+impl Core {
+    pub fn new(config: &Config, store: Store) -> Self {
+        let slack = SlackClient::new(
+            config.slack.api_base_url.clone(),
+            config.slack.request_timeout,
+        );
+        Self {
+            oauth: SlackOAuth::new(&config.slack, slack.clone()),
+            slack,
+            store,
+            cipher: TokenCipher::new(&config.token_encryption_key),
+            pages: PageTokens::new(&config.token_encryption_key),
+            redirect_uri: config.slack.redirect_uri.to_string(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}

@@ -1,0 +1,38 @@
+//! Domain types: values that are valid by construction, and the rules of the product.
+
+mod caller;
+mod ids;
+mod integration;
+mod platform;
+
+pub use caller::{Caller, Denial};
+pub use ids::{IntegrationId, TeamId, WorkspaceId};
+pub use integration::{
+    ChannelState, Condition, Installation, Integration, IntegrationName, IntegrationStatus,
+    NotificationChannel,
+};
+pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
+
+/// Why a value was refused. `field` names the request field so the transport layer can build
+/// a BadRequest field violation without knowing the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {description}")]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+
+    /// The same violation, reported under a nested field path (`integration.name`).
+    pub fn nested_in(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+}

@@ -1,0 +1,11 @@
+//! Code generated from `proto/` by `build.rs`.
+
+#![allow(clippy::all, clippy::pedantic, missing_docs)]
+
+include!(concat!(env!("OUT_DIR"), "/switchboard_protos.rs"));
+
+pub use switchboard::v1;
+
+/// Every file of the public API with its imports, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/switchboard_descriptor.bin"));

@@ -1,0 +1,169 @@
+use std::time::Duration;
+
+use reqwest::{Response, StatusCode, header::RETRY_AFTER};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, de::DeserializeOwned};
+use url::Url;
+
+use super::SlackError;
+
+/// Retry-After when Slack rate limits without saying for how long
+/// (`message_limit_exceeded` on free workspaces).
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
+
+/// A Slack Web API client. Cheap to clone; one connection pool underneath.
+#[derive(Clone)]
+pub struct SlackClient {
+    http: reqwest::Client,
+    api_base: Url,
+}
+
+/// `auth.test`'s answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthTest {
+    #[serde(default)]
+    pub team_id: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub bot_id: String,
+    #[serde(default)]
+    pub enterprise_id: Option<String>,
+    #[serde(default)]
+    pub url: String,
+}
+
+impl SlackClient {
+    pub fn new(api_base: Url, timeout: Duration) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            // Slack never redirects API calls; following one could leak the token.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("reqwest client with static settings");
+        Self { http, api_base }
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub(crate) fn method_url(&self, method: &str) -> Url {
+        let mut url = self.api_base.clone();
+        url.path_segments_mut()
+            .expect("http(s) base URL")
+            .pop_if_empty()
+            .push(method);
+        url
+    }
+
+    /// `auth.test`: who the token belongs to (and whether it still works).
+    pub async fn auth_test(&self, token: &SecretString) -> Result<AuthTest, SlackError> {
+        self.call("auth.test", token, &[]).await
+    }
+
+    /// `auth.revoke`: invalidates the token.
+    pub async fn auth_revoke(&self, token: &SecretString) -> Result<(), SlackError> {
+        self.call::<serde_json::Value>("auth.revoke", token, &[])
+            .await
+            .map(|_| ())
+    }
+
+    /// Calls a Web API method with a form body and decodes the `ok: true` answer.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: &SecretString,
+        form: &[(&str, &str)],
+    ) -> Result<T, SlackError> {
+        let response = self
+            .http
+            .post(self.method_url(method))
+            .bearer_auth(token.expose_secret())
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        let response = check_status(response)?;
+        let body: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        decode_envelope(body)
+    }
+}
+
+/// Maps HTTP statuses other than 200 to errors: 429 with its Retry-After, the rest by code.
+pub(crate) fn check_status(response: Response) -> Result<Response, SlackError> {
+    match response.status() {
+        StatusCode::OK => Ok(response),
+        StatusCode::TOO_MANY_REQUESTS => Err(SlackError::RateLimited {
+            retry_after: retry_after(&response),
+        }),
+        status => Err(SlackError::Http {
+            status: status.as_u16(),
+        }),
+    }
+}
+
+fn retry_after(response: &Response) -> Duration {
+    response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_RETRY_AFTER)
+}
+
+/// Slack answers `{"ok": false, "error": "<code>"}` with HTTP 200 on failure.
+pub(crate) fn decode_envelope<T: DeserializeOwned>(
+    body: serde_json::Value,
+) -> Result<T, SlackError> {
+    if body.get("ok").and_then(serde_json::Value::as_bool) != Some(true) {
+        let code = body
+            .get("error")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("unknown_error")
+            .to_owned();
+        return Err(SlackError::Api { code });
+    }
+    serde_json::from_value(body).map_err(|e| SlackError::Protocol(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_urls_join_cleanly() {
+        for base in ["http://sim:1/api", "http://sim:1/api/"] {
+            let client = SlackClient::new(Url::parse(base).unwrap(), Duration::from_secs(1));
+            assert_eq!(
+                client.method_url("auth.test").as_str(),
+                "http://sim:1/api/auth.test"
+            );
+        }
+    }
+
+    #[test]
+    fn envelope_errors_carry_the_code() {
+        let err =
+            decode_envelope::<AuthTest>(serde_json::json!({"ok": false, "error": "invalid_auth"}))
+                .unwrap_err();
+        assert_eq!(
+            err,
+            SlackError::Api {
+                code: "invalid_auth".into()
+            }
+        );
+        let ok: AuthTest =
+            decode_envelope(serde_json::json!({"ok": true, "bot_id": "B1", "team_id": "T1"}))
+                .unwrap();
+        assert_eq!(ok.bot_id, "B1");
+    }
+}

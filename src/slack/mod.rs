@@ -1,0 +1,10 @@
+//! Slack's Web API and OAuth v2, as seen by switchboard: typed calls, and every failure
+//! classified once so callers can decide between retrying, reconnecting and giving up.
+
+mod client;
+mod error;
+mod oauth;
+
+pub use client::{AuthTest, SlackClient};
+pub use error::{SlackError, SlackErrorClass};
+pub use oauth::{OAuthGrant, SlackOAuth};

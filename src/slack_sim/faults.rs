@@ -1,0 +1,52 @@
+//! Faults a test can inject into a method: Slack errors, HTTP failures, delays, 429s.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// One injected fault. `times` limits how many calls it hits (unlimited when absent).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Fault {
+    /// Web API method, e.g. `auth.test`; `*` for every method.
+    pub method: String,
+    /// Only calls for this workspace.
+    #[serde(default)]
+    pub workspace_id: Option<String>,
+    #[serde(default)]
+    pub times: Option<u32>,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FaultKind {
+    /// HTTP 200 `{"ok": false, "error": code}`.
+    Error { error: String },
+    /// A bare HTTP status (e.g. 500, 503).
+    HttpStatus { status: u16 },
+    /// HTTP 429 with `Retry-After` (seconds); without it, like `message_limit_exceeded`.
+    RateLimited {
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Answer normally, but only after this long.
+    Delay { delay_ms: u64 },
+}
+
+impl Fault {
+    pub fn applies_to(&self, method: &str, workspace_id: Option<&str>) -> bool {
+        (self.method == "*" || self.method == method)
+            && self
+                .workspace_id
+                .as_deref()
+                .is_none_or(|w| Some(w) == workspace_id)
+    }
+
+    pub fn delay(&self) -> Option<Duration> {
+        match self.kind {
+            FaultKind::Delay { delay_ms } => Some(Duration::from_millis(delay_ms)),
+            _ => None,
+        }
+    }
+}

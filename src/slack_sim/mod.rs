@@ -1,0 +1,108 @@
+//! `slack-sim`: a Slack Web API simulator that behaves as `slack-facts.md` describes, for
+//! tests, benchmarks and the local demo. Real HTTP, real JSON, Slack's error codes and rate
+//! limits, plus a control API under `/_sim` to arrange workspaces and inject faults.
+
+mod control;
+mod faults;
+mod oauth;
+mod params;
+mod rate_limit;
+mod state;
+mod web_api;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    routing::{delete, get, post},
+};
+use tokio::net::TcpListener;
+
+pub use faults::Fault;
+pub use state::{SimState, Workspace};
+
+/// The app credentials the simulator accepts at `oauth.v2.access`.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Enforce Slack's per-method rate limits (on by default, as in Slack).
+    pub rate_limits: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            client_id: "sim-client-id".into(),
+            client_secret: "sim-client-secret".into(),
+            rate_limits: true,
+        }
+    }
+}
+
+pub fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route(
+            "/api/{method}",
+            post(web_api::dispatch).get(web_api::dispatch),
+        )
+        .route("/oauth/v2/authorize", get(oauth::authorize))
+        .route("/_sim/config", post(control::set_config))
+        .route("/_sim/workspaces", post(control::create_workspace))
+        .route("/_sim/workspaces/{id}", get(control::get_workspace))
+        .route("/_sim/workspaces/{id}/codes", post(control::mint_code))
+        .route(
+            "/_sim/workspaces/{id}/revoke",
+            post(control::revoke_workspace),
+        )
+        .route("/_sim/workspaces/{id}/tokens", get(control::list_tokens))
+        .route(
+            "/_sim/faults",
+            post(control::add_fault).delete(control::clear_faults),
+        )
+        .route("/_sim/calls", get(control::list_calls))
+        .route("/_sim/calls", delete(control::clear_calls))
+        .with_state(state)
+}
+
+/// A running simulator (tests start one per test on port 0).
+pub struct RunningSim {
+    pub addr: SocketAddr,
+    pub state: Arc<SimState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSim {
+    pub async fn start(addr: SocketAddr, config: SimConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(SimState::new(config));
+        let app = router(state.clone());
+        let task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!(error = %err, "slack-sim stopped");
+            }
+        });
+        Ok(Self { addr, state, task })
+    }
+
+    /// Base URL of the Web API (`SLACK_API_BASE_URL`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    /// `SLACK_AUTHORIZE_URL`.
+    pub fn authorize_url(&self) -> String {
+        format!("http://{}/oauth/v2/authorize", self.addr)
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,154 @@
+//! Everything the simulator remembers: workspaces, tokens, codes, faults, and a log of
+//! every call it answered (for test assertions).
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Instant, SystemTime, UNIX_EPOCH},
+};
+
+use serde::Serialize;
+
+use super::{SimConfig, faults::Fault, rate_limit::RateLimiter};
+
+/// Lifetime of a rotating access token, as Slack gives it.
+pub const ROTATING_TOKEN_SECS: u64 = 43_200;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub enterprise_id: Option<String>,
+    pub enterprise_name: Option<String>,
+    /// An org-wide Enterprise Grid install: keyed on the enterprise, no team.
+    pub enterprise_install: bool,
+    pub token_rotation: bool,
+    pub bot_user_id: String,
+    pub bot_id: String,
+    pub app_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenInfo {
+    pub token: String,
+    pub workspace_id: String,
+    pub revoked: bool,
+    /// Unix seconds; only rotating tokens expire.
+    pub expires_at: Option<u64>,
+    pub issued_at: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CodeGrant {
+    pub workspace_id: String,
+    pub redirect_uri: Option<String>,
+    pub scope: String,
+    pub issued: Instant,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CallRecord {
+    pub method: String,
+    pub workspace_id: Option<String>,
+    pub token: Option<String>,
+    pub at: u64,
+}
+
+pub struct Inner {
+    pub config: SimConfig,
+    pub workspaces: HashMap<String, Workspace>,
+    pub tokens: HashMap<String, TokenInfo>,
+    pub codes: HashMap<String, CodeGrant>,
+    pub faults: Vec<Fault>,
+    pub calls: Vec<CallRecord>,
+    pub limiter: RateLimiter,
+    next_id: u64,
+}
+
+pub struct SimState {
+    inner: Mutex<Inner>,
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl Inner {
+    /// A fresh id with Slack's prefix, e.g. `T0000001A`.
+    pub fn next_id(&mut self, prefix: char) -> String {
+        self.next_id += 1;
+        format!("{prefix}{:08X}", self.next_id)
+    }
+
+    /// A random secret-looking suffix for tokens and codes.
+    pub fn random_suffix() -> String {
+        format!(
+            "{:016x}{:016x}",
+            rand::random::<u64>(),
+            rand::random::<u64>()
+        )
+    }
+
+    pub fn issue_token(&mut self, workspace_id: &str, rotating: bool) -> TokenInfo {
+        let now = unix_now();
+        let token = TokenInfo {
+            token: format!(
+                "{}xoxb-{}-{}",
+                if rotating { "xoxe." } else { "" },
+                workspace_id,
+                Self::random_suffix()
+            ),
+            workspace_id: workspace_id.to_owned(),
+            revoked: false,
+            expires_at: rotating.then_some(now + ROTATING_TOKEN_SECS),
+            issued_at: now,
+        };
+        self.tokens.insert(token.token.clone(), token.clone());
+        token
+    }
+
+    /// Takes the first fault for this call, counting it down.
+    pub fn take_fault(&mut self, method: &str, workspace_id: Option<&str>) -> Option<Fault> {
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.applies_to(method, workspace_id))?;
+        let fault = self.faults[index].clone();
+        if let Some(times) = &mut self.faults[index].times {
+            *times -= 1;
+            if *times == 0 {
+                self.faults.remove(index);
+            }
+        }
+        Some(fault)
+    }
+}
+
+impl SimState {
+    pub fn new(config: SimConfig) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                config,
+                workspaces: HashMap::new(),
+                tokens: HashMap::new(),
+                codes: HashMap::new(),
+                faults: Vec::new(),
+                calls: Vec::new(),
+                limiter: RateLimiter::default(),
+                next_id: 0,
+            }),
+        }
+    }
+
+    /// Runs `f` with the state locked. Never held across an await.
+    pub fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> T {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut inner)
+    }
+}

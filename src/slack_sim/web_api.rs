@@ -1,0 +1,152 @@
+//! `/api/{method}`: Slack's Web API methods.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode, Uri, header::AUTHORIZATION},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use super::{
+    faults::FaultKind,
+    oauth,
+    params::Params,
+    state::{CallRecord, Inner, SimState, TokenInfo, Workspace, unix_now},
+};
+
+pub fn ok(mut body: Value) -> Response {
+    body["ok"] = Value::Bool(true);
+    Json(body).into_response()
+}
+
+pub fn slack_error(code: &str) -> Response {
+    Json(json!({"ok": false, "error": code})).into_response()
+}
+
+pub fn rate_limited(retry_after: Option<u64>) -> Response {
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({"ok": false, "error": if retry_after.is_some() { "ratelimited" } else { "message_limit_exceeded" }})),
+    )
+        .into_response();
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", secs.to_string().parse().expect("digits"));
+    }
+    response
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::to_owned)
+}
+
+/// The token's workspace, or Slack's error code for a bad token.
+fn authenticate(
+    inner: &Inner,
+    token: Option<&str>,
+) -> Result<(TokenInfo, Workspace), &'static str> {
+    let token = token.ok_or("not_authed")?;
+    let info = inner.tokens.get(token).ok_or("invalid_auth")?;
+    if info.revoked {
+        return Err("token_revoked");
+    }
+    if info.expires_at.is_some_and(|at| at <= unix_now()) {
+        return Err("token_expired");
+    }
+    let workspace = inner
+        .workspaces
+        .get(&info.workspace_id)
+        .ok_or("account_inactive")?;
+    Ok((info.clone(), workspace.clone()))
+}
+
+pub async fn dispatch(
+    State(state): State<Arc<SimState>>,
+    Path(method): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = Params::parse(&headers, uri.query(), &body);
+    let token = bearer(&headers);
+    let fault = state.with(|inner| {
+        let workspace_id = token
+            .as_deref()
+            .and_then(|t| inner.tokens.get(t))
+            .map(|t| t.workspace_id.clone());
+        let fault = inner.take_fault(&method, workspace_id.as_deref());
+        inner.calls.push(CallRecord {
+            method: method.clone(),
+            workspace_id,
+            token: token.clone(),
+            at: unix_now(),
+        });
+        fault
+    });
+    if let Some(fault) = fault {
+        match fault.kind {
+            FaultKind::Delay { .. } => {
+                tokio::time::sleep(fault.delay().unwrap_or_default()).await;
+            }
+            FaultKind::Error { error } => return slack_error(&error),
+            FaultKind::HttpStatus { status } => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return (status, "simulated upstream failure").into_response();
+            }
+            FaultKind::RateLimited { retry_after } => return rate_limited(retry_after),
+        }
+    }
+
+    if method == "oauth.v2.access" {
+        return state.with(|inner| oauth::access(inner, &headers, &params));
+    }
+
+    state.with(|inner| {
+        let (token, workspace) = match authenticate(inner, token.as_deref()) {
+            Ok(found) => found,
+            Err(code) => return slack_error(code),
+        };
+        if inner.config.rate_limits
+            && let Err(wait) = inner.limiter.check(&workspace.id, &method, Instant::now())
+        {
+            return rate_limited(Some(wait.as_secs().max(1)));
+        }
+        match method.as_str() {
+            "auth.test" => auth_test(&workspace),
+            "auth.revoke" => {
+                if let Some(t) = inner.tokens.get_mut(&token.token) {
+                    t.revoked = true;
+                }
+                ok(json!({"revoked": true}))
+            }
+            _ => slack_error("unknown_method"),
+        }
+    })
+}
+
+fn auth_test(workspace: &Workspace) -> Response {
+    let mut body = json!({
+        "url": format!("https://{}.slack.com/", workspace.name.to_lowercase().replace(' ', "-")),
+        "team": workspace.name,
+        "user": "switchboard",
+        "team_id": workspace.id,
+        "user_id": workspace.bot_user_id,
+        "bot_id": workspace.bot_id,
+        "is_enterprise_install": workspace.enterprise_install,
+    });
+    if let Some(enterprise) = &workspace.enterprise_id {
+        body["enterprise_id"] = json!(enterprise);
+    }
+    ok(body)
+}

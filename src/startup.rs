@@ -1,0 +1,151 @@
+//! The one place that builds the servers: gRPC (services, health, reflection, limits) and
+//! HTTP, both bound before `run_until_stopped` so tests can bind port 0 and read the port.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use tokio::{net::TcpListener, sync::watch};
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::service::interceptor::InterceptedService;
+use tonic_health::ServingStatus;
+
+use crate::{
+    api::{Authenticator, IntegrationApi},
+    config::{AuthConfig, Config},
+    core::Core,
+    proto::{FILE_DESCRIPTOR_SET, v1::integration_service_server::IntegrationServiceServer},
+    store::Store,
+};
+
+/// Largest gRPC message accepted.
+const MAX_GRPC_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Concurrent requests per client connection before callers queue.
+const MAX_CONCURRENT_PER_CONNECTION: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Database(#[from] crate::store::StoreError),
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("gRPC server: {0}")]
+    Grpc(#[from] tonic::transport::Error),
+    #[error("HTTP server: {0}")]
+    Http(std::io::Error),
+}
+
+pub struct Application {
+    config: Config,
+    store: Store,
+    grpc_listener: TcpListener,
+    http_listener: TcpListener,
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartupError::Bind { addr, source })
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let store = Store::connect_lazy(
+            secrecy::ExposeSecret::expose_secret(&config.database.url),
+            config.database.max_connections,
+        )?;
+        Self::build_with_store(config, store).await
+    }
+
+    /// For tests and tools that bring their own pool.
+    pub async fn build_with_store(config: Config, store: Store) -> Result<Self, StartupError> {
+        let grpc_listener = bind(config.grpc_addr).await?;
+        let http_listener = bind(config.http_addr).await?;
+        Ok(Self {
+            config,
+            store,
+            grpc_listener,
+            http_listener,
+        })
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc_listener.local_addr().expect("bound listener")
+    }
+
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http_listener.local_addr().expect("bound listener")
+    }
+
+    /// Serves until `shutdown` completes, then stops taking calls and lets in-flight ones
+    /// finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
+        if matches!(self.config.auth, AuthConfig::Disabled) {
+            tracing::warn!(
+                "SWITCHBOARD_AUTH=disabled: every caller has full access. Local development only!"
+            );
+        }
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let stopped = move || {
+            let mut rx = stop_rx.clone();
+            async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            }
+        };
+
+        let core = Core::new(&self.config, self.store.clone());
+        let auth = Authenticator::new(&self.config.auth);
+        let integrations = InterceptedService::new(
+            IntegrationServiceServer::new(IntegrationApi::new(core))
+                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+            auth,
+        );
+
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health
+            .set_serving::<IntegrationServiceServer<IntegrationApi>>()
+            .await;
+        health.set_service_status("", ServingStatus::Serving).await;
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+
+        let (grpc_addr, http_addr) = (self.grpc_addr(), self.http_addr());
+        let grpc = tonic::transport::Server::builder()
+            .timeout(self.config.request_timeout)
+            .concurrency_limit_per_connection(MAX_CONCURRENT_PER_CONNECTION)
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .add_service(health_service)
+            .add_service(reflection().build_v1()?)
+            .add_service(reflection().build_v1alpha()?)
+            .add_service(integrations)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
+
+        let http = axum::serve(self.http_listener, crate::http::router(self.store.clone()))
+            .with_graceful_shutdown(stopped());
+
+        tracing::info!(%grpc_addr, %http_addr, "switchboard serving");
+        let signal = tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight calls");
+            health
+                .set_service_status("", ServingStatus::NotServing)
+                .await;
+            let _ = stop_tx.send(true);
+        });
+        let (grpc, http) = tokio::join!(grpc, http);
+        signal.abort();
+        grpc?;
+        http.map_err(StartupError::Http)?;
+        tracing::info!("switchboard stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,469 @@
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{
+    Store, StoreError,
+    audit::{self, AuditAction},
+    oauth::{self, NewReconnect},
+    retrying,
+};
+use crate::domain::{
+    Condition, Installation, Integration, IntegrationId, IntegrationName, Platform, TeamId,
+    WorkspaceId,
+};
+
+const COLUMNS: &str = "id, team_id, platform_name, workspace_id, name, enabled, condition, \
+    status_reason, workspace_name, enterprise_id, enterprise_name, is_enterprise_install, \
+    bot_user_id, bot_id, app_id, scopes, create_time, update_time, connect_time, \
+    reconnect_count, last_health_check_time";
+
+#[derive(FromRow)]
+struct IntegrationRow {
+    id: Uuid,
+    team_id: String,
+    platform_name: String,
+    workspace_id: String,
+    name: String,
+    enabled: bool,
+    condition: String,
+    status_reason: Option<String>,
+    workspace_name: String,
+    enterprise_id: Option<String>,
+    enterprise_name: Option<String>,
+    is_enterprise_install: bool,
+    bot_user_id: String,
+    bot_id: String,
+    app_id: String,
+    scopes: Vec<String>,
+    create_time: DateTime<Utc>,
+    update_time: DateTime<Utc>,
+    connect_time: DateTime<Utc>,
+    reconnect_count: i32,
+    last_health_check_time: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<IntegrationRow> for Integration {
+    type Error = StoreError;
+
+    fn try_from(row: IntegrationRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| {
+            StoreError::Internal(sqlx::Error::Decode(
+                format!("integration {}: unknown {what}", row.id).into(),
+            ))
+        };
+        let platform = Platform::find(&row.platform_name).ok_or_else(|| corrupt("platform"))?;
+        let condition = Condition::parse(&row.condition).ok_or_else(|| corrupt("condition"))?;
+        Ok(Integration {
+            id: IntegrationId::from_uuid(row.id),
+            team_id: TeamId::from_trusted(row.team_id),
+            name: IntegrationName::from_trusted(row.name),
+            platform,
+            enabled: row.enabled,
+            condition,
+            status_reason: row.status_reason,
+            workspace_id: WorkspaceId::from_trusted(row.workspace_id.clone()),
+            installation: Installation {
+                workspace_id: row.workspace_id,
+                workspace_name: row.workspace_name,
+                enterprise_id: row.enterprise_id,
+                enterprise_name: row.enterprise_name,
+                is_enterprise_install: row.is_enterprise_install,
+                bot_user_id: row.bot_user_id,
+                bot_id: row.bot_id,
+                app_id: row.app_id,
+                scopes: row.scopes,
+            },
+            notification_channel: None,
+            create_time: row.create_time,
+            update_time: row.update_time,
+            connect_time: row.connect_time,
+            reconnect_count: row.reconnect_count,
+            last_health_check_time: row.last_health_check_time,
+        })
+    }
+}
+
+/// Encrypted tokens, as stored.
+#[derive(Clone)]
+pub struct TokenSet {
+    pub access_token_enc: Vec<u8>,
+    pub refresh_token_enc: Option<Vec<u8>>,
+    pub token_expire_time: Option<DateTime<Utc>>,
+}
+
+pub struct NewIntegration {
+    pub id: IntegrationId,
+    pub team_id: TeamId,
+    pub name: IntegrationName,
+    pub installation: Installation,
+    pub tokens: TokenSet,
+}
+
+/// What an install came to.
+pub enum InstallOutcome {
+    Created(Integration),
+    /// The team already has this workspace; the fresh tokens were kept under a reconnect
+    /// token (hash given by the caller).
+    Duplicate(Integration),
+}
+
+#[derive(Default)]
+pub struct IntegrationFilter {
+    pub team_id: Option<TeamId>,
+    pub platform_names: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+    pub condition: Option<Condition>,
+}
+
+/// Fields an update may change; `None` leaves one as it is.
+#[derive(Default)]
+pub struct UpdateFields {
+    pub name: Option<IntegrationName>,
+    pub enabled: Option<bool>,
+}
+
+fn select_by(predicate: &str) -> String {
+    format!("SELECT {COLUMNS} FROM integrations WHERE {predicate}")
+}
+
+async fn fetch_by_id(
+    conn: &mut PgConnection,
+    id: IntegrationId,
+    lock: bool,
+) -> Result<Option<Integration>, StoreError> {
+    let sql = select_by(if lock {
+        "id = $1 FOR UPDATE"
+    } else {
+        "id = $1"
+    });
+    let row: Option<IntegrationRow> = sqlx::query_as(&sql)
+        .bind(id.as_uuid())
+        .fetch_optional(conn)
+        .await?;
+    row.map(Integration::try_from).transpose()
+}
+
+impl Store {
+    pub async fn get_integration(
+        &self,
+        id: IntegrationId,
+    ) -> Result<Option<Integration>, StoreError> {
+        retrying("get_integration", || async move {
+            let mut conn = self.pool.acquire().await?;
+            fetch_by_id(&mut conn, id, false).await
+        })
+        .await
+    }
+
+    /// Creates the integration, or, when the team already has one for this workspace, keeps
+    /// the fresh tokens under `reconnect` and reports the existing one. Race-safe: the
+    /// unique index decides (`ON CONFLICT`), never a prior read.
+    pub async fn install(
+        &self,
+        new: &NewIntegration,
+        reconnect: &NewReconnect,
+    ) -> Result<InstallOutcome, StoreError> {
+        retrying("install", || async move {
+            let mut tx = self.pool.begin().await?;
+            let inst = &new.installation;
+            let sql = format!(
+                "INSERT INTO integrations (id, team_id, platform_name, workspace_id, name,
+                     workspace_name, enterprise_id, enterprise_name, is_enterprise_install,
+                     bot_user_id, bot_id, app_id, scopes, access_token_enc, refresh_token_enc,
+                     token_expire_time)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                 ON CONFLICT ON CONSTRAINT integrations_one_per_team_workspace DO NOTHING
+                 RETURNING {COLUMNS}"
+            );
+            let created: Option<IntegrationRow> = sqlx::query_as(&sql)
+                .bind(new.id.as_uuid())
+                .bind(new.team_id.as_str())
+                .bind(crate::domain::SLACK)
+                .bind(&inst.workspace_id)
+                .bind(new.name.as_str())
+                .bind(&inst.workspace_name)
+                .bind(&inst.enterprise_id)
+                .bind(&inst.enterprise_name)
+                .bind(inst.is_enterprise_install)
+                .bind(&inst.bot_user_id)
+                .bind(&inst.bot_id)
+                .bind(&inst.app_id)
+                .bind(&inst.scopes)
+                .bind(&new.tokens.access_token_enc)
+                .bind(&new.tokens.refresh_token_enc)
+                .bind(new.tokens.token_expire_time)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = created {
+                let integration = Integration::try_from(row)?;
+                audit::record(
+                    &mut tx,
+                    integration.id,
+                    &integration.team_id,
+                    &inst.workspace_id,
+                    AuditAction::Created,
+                    serde_json::json!({ "enterprise_install": inst.is_enterprise_install }),
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(InstallOutcome::Created(integration));
+            }
+
+            // The conflicting row is committed (ON CONFLICT waited for it), so this
+            // statement sees it, unless it was deleted in between: then start over.
+            let existing: Option<IntegrationRow> = sqlx::query_as(&select_by(
+                "team_id = $1 AND platform_name = $2 AND workspace_id = $3",
+            ))
+            .bind(new.team_id.as_str())
+            .bind(crate::domain::SLACK)
+            .bind(&inst.workspace_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(existing) = existing else {
+                return Err(StoreError::Unavailable(sqlx::Error::RowNotFound));
+            };
+            let existing = Integration::try_from(existing)?;
+            oauth::insert_reconnect(&mut tx, existing.id, inst, &new.tokens, reconnect).await?;
+            audit::record(
+                &mut tx,
+                existing.id,
+                &existing.team_id,
+                &inst.workspace_id,
+                AuditAction::DuplicateAttempt,
+                serde_json::json!({}),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(InstallOutcome::Duplicate(existing))
+        })
+        .await
+    }
+
+    /// Puts fresh tokens on an integration of the same workspace: the condition is reset,
+    /// `connect_time` moves, `reconnect_count` goes up. `None` when no such integration.
+    pub async fn apply_tokens(
+        &self,
+        id: IntegrationId,
+        installation: &Installation,
+        tokens: &TokenSet,
+    ) -> Result<Option<Integration>, StoreError> {
+        retrying("apply_tokens", || async move {
+            let mut tx = self.pool.begin().await?;
+            let updated = apply_tokens_in(&mut tx, id, installation, tokens).await?;
+            tx.commit().await?;
+            Ok(updated)
+        })
+        .await
+    }
+
+    /// Consumes a reconnect token (single use) and applies the tokens it holds, in one
+    /// transaction. `None` when the token is unknown, used, expired or for another
+    /// integration (then it is left as it was).
+    pub async fn reconnect_with(
+        &self,
+        id: IntegrationId,
+        token_hash: &[u8],
+    ) -> Result<Option<Integration>, StoreError> {
+        retrying("reconnect_with", || async move {
+            let mut tx = self.pool.begin().await?;
+            let Some(held) = oauth::take_reconnect(&mut tx, id, token_hash).await? else {
+                return Ok(None);
+            };
+            let updated = apply_tokens_in(&mut tx, id, &held.installation, &held.tokens).await?;
+            tx.commit().await?;
+            Ok(updated)
+        })
+        .await
+    }
+
+    pub async fn list_integrations(
+        &self,
+        filter: &IntegrationFilter,
+        after: Option<(DateTime<Utc>, IntegrationId)>,
+        limit: i64,
+    ) -> Result<(Vec<Integration>, i64), StoreError> {
+        retrying("list_integrations", || async move {
+            let mut conn = self.pool.acquire().await?;
+            let mut count = QueryBuilder::new("SELECT count(*) FROM integrations WHERE true");
+            push_filter(&mut count, filter);
+            let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+
+            let mut page =
+                QueryBuilder::new(format!("SELECT {COLUMNS} FROM integrations WHERE true"));
+            push_filter(&mut page, filter);
+            if let Some((time, id)) = after {
+                page.push(" AND (create_time, id) > (")
+                    .push_bind(time)
+                    .push(", ")
+                    .push_bind(id.as_uuid())
+                    .push(")");
+            }
+            page.push(" ORDER BY create_time, id LIMIT ")
+                .push_bind(limit);
+            let rows: Vec<IntegrationRow> = page.build_query_as().fetch_all(&mut *conn).await?;
+            let items = rows
+                .into_iter()
+                .map(Integration::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((items, total))
+        })
+        .await
+    }
+
+    /// Changes name and/or enabled, recording each real change. `None` when not found.
+    pub async fn update_integration(
+        &self,
+        id: IntegrationId,
+        fields: &UpdateFields,
+    ) -> Result<Option<Integration>, StoreError> {
+        retrying("update_integration", || async move {
+            let mut tx = self.pool.begin().await?;
+            let Some(before) = fetch_by_id(&mut tx, id, true).await? else {
+                return Ok(None);
+            };
+            let sql = format!(
+                "UPDATE integrations SET name = COALESCE($2, name),
+                     enabled = COALESCE($3, enabled), update_time = now()
+                 WHERE id = $1 RETURNING {COLUMNS}"
+            );
+            let row: IntegrationRow = sqlx::query_as(&sql)
+                .bind(id.as_uuid())
+                .bind(fields.name.as_ref().map(IntegrationName::as_str))
+                .bind(fields.enabled)
+                .fetch_one(&mut *tx)
+                .await?;
+            let after = Integration::try_from(row)?;
+            let workspace = after.workspace_id.as_str().to_owned();
+            if before.enabled != after.enabled {
+                let action = if after.enabled {
+                    AuditAction::Enabled
+                } else {
+                    AuditAction::Disabled
+                };
+                audit::record(
+                    &mut tx,
+                    id,
+                    &after.team_id,
+                    &workspace,
+                    action,
+                    serde_json::json!({}),
+                )
+                .await?;
+            }
+            if before.name != after.name {
+                audit::record(
+                    &mut tx,
+                    id,
+                    &after.team_id,
+                    &workspace,
+                    AuditAction::Renamed,
+                    serde_json::json!({ "from": before.name.as_str(), "to": after.name.as_str() }),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(Some(after))
+        })
+        .await
+    }
+
+    /// Deletes the integration (its reconnect tokens and states go with it) and returns the
+    /// encrypted access token, so the caller can revoke it. `None` when not found.
+    pub async fn delete_integration(
+        &self,
+        id: IntegrationId,
+    ) -> Result<Option<(Integration, Vec<u8>)>, StoreError> {
+        retrying("delete_integration", || async move {
+            let mut tx = self.pool.begin().await?;
+            let Some(integration) = fetch_by_id(&mut tx, id, true).await? else {
+                return Ok(None);
+            };
+            let token: Vec<u8> = sqlx::query_scalar(
+                "DELETE FROM integrations WHERE id = $1 RETURNING access_token_enc",
+            )
+            .bind(id.as_uuid())
+            .fetch_one(&mut *tx)
+            .await?;
+            audit::record(
+                &mut tx,
+                id,
+                &integration.team_id,
+                integration.workspace_id.as_str(),
+                AuditAction::Deleted,
+                serde_json::json!({}),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Some((integration, token)))
+        })
+        .await
+    }
+}
+
+async fn apply_tokens_in(
+    conn: &mut PgConnection,
+    id: IntegrationId,
+    inst: &Installation,
+    tokens: &TokenSet,
+) -> Result<Option<Integration>, StoreError> {
+    let sql = format!(
+        "UPDATE integrations SET access_token_enc = $3, refresh_token_enc = $4,
+             token_expire_time = $5, workspace_name = $6, enterprise_id = $7,
+             enterprise_name = $8, is_enterprise_install = $9, bot_user_id = $10, bot_id = $11,
+             app_id = $12, scopes = $13, condition = 'healthy', status_reason = NULL,
+             connect_time = now(), update_time = now(), reconnect_count = reconnect_count + 1
+         WHERE id = $1 AND workspace_id = $2
+         RETURNING {COLUMNS}"
+    );
+    let row: Option<IntegrationRow> = sqlx::query_as(&sql)
+        .bind(id.as_uuid())
+        .bind(&inst.workspace_id)
+        .bind(&tokens.access_token_enc)
+        .bind(&tokens.refresh_token_enc)
+        .bind(tokens.token_expire_time)
+        .bind(&inst.workspace_name)
+        .bind(&inst.enterprise_id)
+        .bind(&inst.enterprise_name)
+        .bind(inst.is_enterprise_install)
+        .bind(&inst.bot_user_id)
+        .bind(&inst.bot_id)
+        .bind(&inst.app_id)
+        .bind(&inst.scopes)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let integration = Integration::try_from(row)?;
+    audit::record(
+        conn,
+        id,
+        &integration.team_id,
+        &inst.workspace_id,
+        AuditAction::Reconnected,
+        serde_json::json!({ "reconnect_count": integration.reconnect_count }),
+    )
+    .await?;
+    Ok(Some(integration))
+}
+
+fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &IntegrationFilter) {
+    if let Some(team) = &filter.team_id {
+        query
+            .push(" AND team_id = ")
+            .push_bind(team.as_str().to_owned());
+    }
+    if let Some(platforms) = &filter.platform_names {
+        query
+            .push(" AND platform_name = ANY(")
+            .push_bind(platforms.clone())
+            .push(")");
+    }
+    if let Some(enabled) = filter.enabled {
+        query.push(" AND enabled = ").push_bind(enabled);
+    }
+    if let Some(condition) = filter.condition {
+        query
+            .push(" AND condition = ")
+            .push_bind(condition.as_str());
+    }
+}

@@ -1,0 +1,133 @@
+//! Postgres repositories. SQLSTATEs are mapped here and nowhere else; transient failures
+//! (serialization failures, deadlocks, dropped connections) are retried with backoff.
+
+mod audit;
+mod integrations;
+mod oauth;
+
+use std::{future::Future, time::Duration};
+
+use sqlx::{PgPool, postgres::PgPoolOptions};
+
+pub use audit::AuditAction;
+pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
+pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or kept failing transiently.
+    #[error("database unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// A unique constraint refused the write.
+    #[error("unique constraint {constraint} violated")]
+    UniqueViolation { constraint: String },
+    #[error("database error")]
+    Internal(#[source] sqlx::Error),
+}
+
+impl StoreError {
+    fn is_transient(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                Some("23505") => Self::UniqueViolation {
+                    constraint: db.constraint().unwrap_or_default().to_owned(),
+                },
+                // serialization_failure, deadlock_detected, admin/crash shutdown,
+                // cannot_connect_now, and the connection_exception class.
+                Some("40001" | "40P01" | "57P01" | "57P02" | "57P03") => Self::Unavailable(err),
+                Some(code) if code.starts_with("08") => Self::Unavailable(err),
+                _ => Self::Internal(err),
+            },
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_) => Self::Unavailable(err),
+            _ => Self::Internal(err),
+        }
+    }
+}
+
+/// Attempts for a transient failure, and the pause before each retry.
+const RETRY_PAUSES: &[Duration] = &[
+    Duration::from_millis(20),
+    Duration::from_millis(100),
+    Duration::from_millis(400),
+];
+
+/// Runs `op` again while it fails transiently, then gives up with the last error.
+/// `op` must be safe to repeat: each call is one whole transaction or one statement.
+async fn retrying<T, F, Fut>(what: &'static str, mut op: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    let mut pauses = RETRY_PAUSES.iter();
+    loop {
+        match op().await {
+            Err(err) if err.is_transient() => match pauses.next() {
+                Some(pause) => {
+                    tracing::warn!(operation = what, error = %err, "transient database error, retrying");
+                    let jitter = rand::random::<u64>() % (pause.as_millis() as u64 / 2 + 1);
+                    tokio::time::sleep(*pause + Duration::from_millis(jitter)).await;
+                }
+                None => return Err(err),
+            },
+            other => return other,
+        }
+    }
+}
+
+/// The database behind every repository.
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// A pool that connects on first use, so the service starts (and reports not-ready)
+    /// while the database is still coming up.
+    pub fn connect_lazy(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_lazy(url)
+            .map_err(StoreError::Internal)?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+impl Store {
+    /// Connects and applies every pending migration.
+    pub async fn migrate(config: &crate::config::DatabaseConfig) -> Result<(), sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(secrecy::ExposeSecret::expose_secret(&config.url))
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        pool.close().await;
+        Ok(())
+    }
+}
