@@ -140,7 +140,7 @@ pub async fn list_tokens(State(state): State<Arc<SimState>>, Path(id): Path<Stri
             .cloned()
             .collect()
     });
-    tokens.sort_by(|a, b| a.issued_at.cmp(&b.issued_at).then(a.token.cmp(&b.token)));
+    tokens.sort_by_key(|t| t.serial);
     Json(tokens).into_response()
 }
 

@@ -36,6 +36,8 @@ pub struct TokenInfo {
     /// Unix seconds; only rotating tokens expire.
     pub expires_at: Option<u64>,
     pub issued_at: u64,
+    /// Issue order (several tokens can share a second).
+    pub serial: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +96,9 @@ impl Inner {
 
     pub fn issue_token(&mut self, workspace_id: &str, rotating: bool) -> TokenInfo {
         let now = unix_now();
+        self.next_id += 1;
         let token = TokenInfo {
+            serial: self.next_id,
             token: format!(
                 "{}xoxb-{}-{}",
                 if rotating { "xoxe." } else { "" },

@@ -1,0 +1,394 @@
+//! The test harness: a real Postgres database per test, the Slack simulator on port 0, and
+//! the real server on port 0, called through the generated tonic client.
+
+use std::{collections::HashMap, net::SocketAddr, sync::Once, time::Duration};
+
+use base64::Engine as _;
+use prost::Message;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
+use switchboard::{
+    config::{AuthConfig, Config, DatabaseConfig, EncryptionKey, LogFormat, SlackConfig},
+    proto::v1::{self, integration_service_client::IntegrationServiceClient},
+    slack_sim::{RunningSim, SimConfig},
+    startup::Application,
+    store::MIGRATOR,
+};
+use tokio::sync::oneshot;
+use tonic::{Code, Request, Status, transport::Channel};
+use tonic_types::{ErrorDetails, StatusExt};
+use uuid::Uuid;
+
+pub const API_KEY: &str = "test-service-key";
+pub const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-123";
+pub const REDIRECT_URI: &str = "https://app.example.test/slack/callback";
+pub const ENCRYPTION_KEY: [u8; 32] = [42u8; 32];
+
+fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            switchboard::telemetry::init("info,sqlx=warn", LogFormat::Human);
+        }
+    });
+}
+
+/// A fresh database with every migration applied.
+pub async fn fresh_database() -> (PgPool, String) {
+    let admin_url = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL must name a Postgres server (run `make test`)");
+    let name = format!("sbtest_{}", Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to Postgres");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let url = match admin_url.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("DATABASE_URL has no database name"),
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(40)
+        .connect(&url)
+        .await
+        .expect("connect to test database");
+    MIGRATOR.run(&pool).await.expect("migrations apply");
+    (pool, url)
+}
+
+pub struct TestApp {
+    pub client: IntegrationServiceClient<Channel>,
+    pub channel: Channel,
+    pub http_addr: SocketAddr,
+    pub sim: RunningSim,
+    pub db: PgPool,
+    http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config {
+    Config {
+        database: DatabaseConfig {
+            url: SecretString::from(db_url.to_owned()),
+            max_connections: 40,
+        },
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+        http_addr: "127.0.0.1:0".parse().unwrap(),
+        auth: AuthConfig::Enabled {
+            api_keys: vec![SecretString::from(API_KEY.to_owned())],
+            jwt_secret: Some(SecretString::from(JWT_SECRET.to_owned())),
+        },
+        token_encryption_key: EncryptionKey(ENCRYPTION_KEY),
+        slack: SlackConfig {
+            client_id: SimConfig::default().client_id,
+            client_secret: SecretString::from(SimConfig::default().client_secret),
+            signing_secret: None,
+            redirect_uri: REDIRECT_URI.parse().unwrap(),
+            scopes: switchboard::config::DEFAULT_SCOPES
+                .split(',')
+                .map(str::to_owned)
+                .collect(),
+            api_base_url: slack_api.parse().unwrap(),
+            authorize_url: authorize_url.parse().unwrap(),
+            request_timeout: Duration::from_secs(5),
+        },
+        otlp_endpoint: None,
+        log_format: LogFormat::Human,
+        request_timeout: Duration::from_secs(30),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a config adjusted by `tweak` (e.g. another Slack URL).
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        init_logging();
+        let sim = RunningSim::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+            .await
+            .expect("start slack-sim");
+        let (db, url) = fresh_database().await;
+        let mut config = test_config(&url, &sim.api_url(), &sim.authorize_url());
+        tweak(&mut config);
+        // The service gets its own pool, as in production; `db` is the test's view.
+        let app = Application::build(config).await.expect("build app");
+        let (grpc_addr, http_addr) = (app.grpc_addr(), app.http_addr());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        let channel = Channel::from_shared(format!("http://{grpc_addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .expect("connect to server");
+        Self {
+            client: IntegrationServiceClient::new(channel.clone()),
+            channel,
+
+            http_addr,
+            sim,
+            db,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            stop: Some(stop),
+        }
+    }
+
+    // ---- the simulated Slack ----
+
+    pub async fn sim_post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.sim.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .expect("sim control call");
+        assert!(
+            response.status().is_success(),
+            "sim {path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn sim_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}{path}", self.sim.base_url()))
+            .send()
+            .await
+            .expect("sim control call")
+            .json()
+            .await
+            .expect("sim answers JSON")
+    }
+
+    /// A new simulated workspace; returns its id.
+    pub async fn create_workspace(&self, name: &str) -> String {
+        self.create_workspace_with(json!({ "name": name })).await
+    }
+
+    pub async fn create_workspace_with(&self, body: Value) -> String {
+        let workspace = self.sim_post("/_sim/workspaces", body).await;
+        workspace["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn inject_fault(&self, fault: Value) {
+        self.sim_post("/_sim/faults", fault).await;
+    }
+
+    /// Every token the simulator issued for the workspace, oldest first.
+    pub async fn sim_tokens(&self, workspace_id: &str) -> Vec<String> {
+        let tokens = self
+            .sim_get(&format!("/_sim/workspaces/{workspace_id}/tokens"))
+            .await;
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["token"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub async fn sim_calls(&self, method: &str) -> Vec<Value> {
+        self.sim_get(&format!("/_sim/calls?method={method}"))
+            .await
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Follows the authorize URL as the installing user would (choosing `workspace_id`) and
+    /// returns the code Slack redirects back with.
+    pub async fn authorize(&self, authorize_url: &str, workspace_id: &str) -> String {
+        let response = self
+            .http
+            .get(format!("{authorize_url}&team={workspace_id}"))
+            .send()
+            .await
+            .expect("authorize");
+        assert!(
+            response.status().is_redirection(),
+            "authorize: {}",
+            response.status()
+        );
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let location = url::Url::parse(&location).unwrap();
+        assert!(location.as_str().starts_with(REDIRECT_URI));
+        location
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .expect("code in redirect")
+    }
+
+    // ---- calling the service ----
+
+    pub fn client(&self) -> IntegrationServiceClient<Channel> {
+        self.client.clone()
+    }
+
+    pub async fn start_oauth(&self, team_id: &str) -> v1::StartSlackOAuthResponse {
+        self.client()
+            .start_slack_o_auth(service(v1::StartSlackOAuthRequest {
+                team_id: team_id.into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("StartSlackOAuth")
+            .into_inner()
+    }
+
+    pub async fn complete(&self, code: &str, state: &str) -> Result<v1::Integration, Status> {
+        self.client()
+            .complete_slack_o_auth(service(v1::CompleteSlackOAuthRequest {
+                code: code.into(),
+                state: state.into(),
+            }))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// The whole install: start, authorise in the simulator, complete.
+    pub async fn install(
+        &self,
+        team_id: &str,
+        workspace_id: &str,
+    ) -> Result<v1::Integration, Status> {
+        let started = self.start_oauth(team_id).await;
+        let code = self.authorize(&started.authorize_url, workspace_id).await;
+        self.complete(&code, &started.state).await
+    }
+
+    pub async fn get(&self, id: &str) -> Result<v1::Integration, Status> {
+        self.client()
+            .get_integration(service(v1::GetIntegrationRequest {
+                integration_id: id.into(),
+            }))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    pub async fn http_get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("http://{}{path}", self.http_addr))
+            .send()
+            .await
+            .expect("HTTP call")
+    }
+
+    /// The access token stored for an integration, decrypted with the test key.
+    pub async fn stored_access_token(&self, integration_id: &str) -> String {
+        use aes_gcm::{
+            Aes256Gcm, KeyInit, Nonce,
+            aead::{Aead, Payload},
+        };
+        let (sealed, team, workspace): (Vec<u8>, String, String) = sqlx::query_as(
+            "SELECT access_token_enc, team_id, workspace_id FROM integrations WHERE id = $1",
+        )
+        .bind(Uuid::parse_str(integration_id).unwrap())
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        assert_eq!(sealed[0], 1, "format version");
+        let cipher = Aes256Gcm::new(&ENCRYPTION_KEY.into());
+        let plain = cipher
+            .decrypt(
+                Nonce::from_slice(&sealed[1..13]),
+                Payload {
+                    msg: &sealed[13..],
+                    aad: format!("{team}\0{workspace}").as_bytes(),
+                },
+            )
+            .expect("decrypts with the configured key");
+        String::from_utf8(plain).unwrap()
+    }
+}
+
+// ---- requests with credentials ----
+
+pub fn with_bearer<T>(message: T, credential: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {credential}").parse().unwrap(),
+    );
+    request
+}
+
+/// A request made with the service key.
+pub fn service<T>(message: T) -> Request<T> {
+    with_bearer(message, API_KEY)
+}
+
+pub fn team_token(team_id: &str, expires_in_secs: i64) -> String {
+    let exp = chrono::Utc::now().timestamp() + expires_in_secs;
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &json!({ "team_id": team_id, "exp": exp }),
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+/// A request made with a valid team token.
+pub fn as_team<T>(team_id: &str, message: T) -> Request<T> {
+    with_bearer(message, &team_token(team_id, 3600))
+}
+
+// ---- error assertions ----
+
+/// Asserts the code and ErrorInfo reason (domain "switchboard"); returns the details.
+pub fn assert_error(status: &Status, code: Code, reason: &str) -> ErrorDetails {
+    assert_eq!(status.code(), code, "{status:?}");
+    let details = status.get_error_details();
+    let info = details
+        .error_info()
+        .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
+    assert_eq!(info.reason, reason, "{status:?}");
+    assert_eq!(info.domain, "switchboard");
+    details
+}
+
+/// The BadRequest field violations of an INVALID_ARGUMENT answer, by field.
+pub fn field_violations(status: &Status) -> HashMap<String, String> {
+    let details = assert_error(status, Code::InvalidArgument, "INVALID_ARGUMENT");
+    details
+        .bad_request()
+        .expect("BadRequest detail")
+        .field_violations
+        .iter()
+        .map(|v| (v.field.clone(), v.description.clone()))
+        .collect()
+}
+
+/// The `switchboard.v1.ReconnectDetails` detail of an ALREADY_EXISTS answer.
+pub fn reconnect_details(status: &Status) -> v1::ReconnectDetails {
+    let rpc = tonic_types::pb::Status::decode(status.details()).expect("google.rpc.Status");
+    let any = rpc
+        .details
+        .iter()
+        .find(|a| a.type_url == "type.googleapis.com/switchboard.v1.ReconnectDetails")
+        .expect("ReconnectDetails detail");
+    v1::ReconnectDetails::decode(any.value.as_slice()).unwrap()
+}
+
+pub fn base64_key() -> String {
+    base64::engine::general_purpose::STANDARD.encode(ENCRYPTION_KEY)
+}

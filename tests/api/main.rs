@@ -1,0 +1,11 @@
+//! Integration tests: one binary (one link) for the whole suite.
+
+mod auth;
+mod duplicates;
+mod helpers;
+mod infra;
+mod manage;
+mod oauth;
+mod race;
+mod storage;
+mod validation;
