@@ -1,0 +1,12 @@
+# The two commands a newcomer needs (see README.md).
+
+.PHONY: run test
+
+## Run the service for real on this machine: local Postgres, slack-sim (unless real Slack
+## credentials are set), migrations, then `switchboard serve`.
+run:
+	@scripts/run.sh
+
+## Run every check and test from nothing (what CI runs).
+test:
+	@scripts/test.sh

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `make run`: runs switchboard for real on this machine.
+#  - starts a project-local Postgres (installing PostgreSQL if missing) and migrates it;
+#  - without SLACK_CLIENT_ID/SLACK_CLIENT_SECRET in the environment, starts slack-sim with a
+#    demo workspace and points the service at it; with them, talks to the real Slack;
+#  - generates development secrets once (kept in .local/dev.env), prints a dev API key and
+#    the grpcurl lines of the README, then serves until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+ensure_rust
+
+admin_url="$(scripts/postgres.sh dev)"
+psql_url="${admin_url%/*}"
+if ! psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname = 'switchboard'" | grep -q 1; then
+  psql "$admin_url" -qc "CREATE DATABASE switchboard"
+fi
+export DATABASE_URL="$psql_url/switchboard"
+
+mkdir -p .local
+if [ ! -f .local/dev.env ]; then
+  rand() { python3 -c "import secrets,sys; print(secrets.token_urlsafe(int(sys.argv[1])))" "$1"; }
+  {
+    echo "SWITCHBOARD_API_KEYS=dev-$(rand 24)"
+    echo "SWITCHBOARD_JWT_SECRET=$(rand 48)"
+    echo "SWITCHBOARD_TOKEN_ENCRYPTION_KEY=$(python3 -c 'import base64,secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')"
+  } > .local/dev.env
+  chmod 600 .local/dev.env
+fi
+set -a; source .local/dev.env; set +a
+api_key="${SWITCHBOARD_API_KEYS%%,*}"
+echo "$api_key" > .local/dev-api-key
+
+cargo build --bins --locked
+bin=target/debug
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+if [ -n "${SLACK_CLIENT_ID:-}" ] && [ -n "${SLACK_CLIENT_SECRET:-}" ]; then
+  echo "Using the real Slack app $SLACK_CLIENT_ID (SLACK_REDIRECT_URI must be set)."
+else
+  sim_addr=127.0.0.1:8900
+  "$bin/slack-sim" --addr "$sim_addr" &
+  pids+=($!)
+  for _ in $(seq 50); do curl -s "http://$sim_addr/_sim/calls" >/dev/null && break; sleep 0.1; done
+  curl -s -X POST "http://$sim_addr/_sim/workspaces" -H 'content-type: application/json' \
+    -d '{"name": "Demo Workspace"}' >/dev/null
+  export SLACK_CLIENT_ID=sim-client-id SLACK_CLIENT_SECRET=sim-client-secret
+  export SLACK_API_BASE_URL="http://$sim_addr/api"
+  export SLACK_AUTHORIZE_URL="http://$sim_addr/oauth/v2/authorize"
+  export SLACK_REDIRECT_URI="${SLACK_REDIRECT_URI:-http://localhost:3000/slack/oauth/callback}"
+  echo "slack-sim is standing in for Slack at http://$sim_addr (one workspace: Demo Workspace)."
+fi
+
+"$bin/switchboard" migrate
+
+grpcurl_bin="$(ensure_grpcurl || true)"
+cat <<EOT
+
+  switchboard: gRPC on localhost:50051, HTTP on localhost:8080
+  dev API key: $api_key   (also in .local/dev-api-key)
+  grpcurl:     ${grpcurl_bin:-not installed (needs Go): see README}
+
+  Connect the demo workspace (README, "Try it"):
+
+    KEY=\$(cat .local/dev-api-key); GRPCURL=${grpcurl_bin:-grpcurl}
+    \$GRPCURL -plaintext -H "authorization: Bearer \$KEY" -d '{"team_id": "team-1"}' \\
+      localhost:50051 switchboard.v1.IntegrationService/StartSlackOAuth
+
+EOT
+"$bin/switchboard" serve

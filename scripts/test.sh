@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make test`: every check and test, from nothing. Installs what is missing (PostgreSQL,
+# buf, rustfmt/clippy), starts a throwaway project-local Postgres, lints the protos,
+# checks formatting and lints the code, and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+
+ensure_rust
+DATABASE_URL="$(scripts/postgres.sh test)"
+export DATABASE_URL
+buf="$(ensure_buf)"
+
+echo "== buf lint"
+"$buf" lint
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --all-targets --locked

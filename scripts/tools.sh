@@ -1,0 +1,38 @@
+# Shared by the scripts: installs the tools the project needs into .local/tools when they
+# are missing. Source it; it defines functions only.
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.local/tools"
+BUF_VERSION=1.75.0
+GRPCURL_VERSION=v1.9.3
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is missing: install Rust with rustup (https://rustup.rs)" >&2
+    return 1
+  fi
+  for component in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$component" \
+      || rustup component add "$component" >&2
+  done
+}
+
+# buf (proto linter) from npm's @bufbuild/buf, pinned.
+ensure_buf() {
+  if [ ! -x "$tools/node_modules/.bin/buf" ] \
+     || [ "$("$tools/node_modules/.bin/buf" --version 2>/dev/null)" != "$BUF_VERSION" ]; then
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --silent --no-audit --no-fund "@bufbuild/buf@$BUF_VERSION" >&2
+  fi
+  echo "$tools/node_modules/.bin/buf"
+}
+
+# grpcurl from the Go module proxy, pinned.
+ensure_grpcurl() {
+  if command -v grpcurl >/dev/null 2>&1; then command -v grpcurl; return; fi
+  if [ ! -x "$tools/bin/grpcurl" ]; then
+    echo "installing grpcurl $GRPCURL_VERSION (one time)..." >&2
+    GOBIN="$tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" >&2
+  fi
+  echo "$tools/bin/grpcurl"
+}
