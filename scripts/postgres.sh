@@ -44,10 +44,16 @@ if [ ! -f "$data/PG_VERSION" ]; then
   as_pg "$bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --no-instructions >/dev/null
 fi
 
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  # Another cluster (say, another checkout's) may hold the usual port: take the next free one.
+  while ! port_free "$port"; do port=$((port + 1)); done
   # shellcheck disable=SC2086 # $extra is a list of options
   as_pg "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start \
     -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=400 $extra" >/dev/null
 fi
 
+# The running cluster's port is the fourth line of postmaster.pid.
+port="$(sed -n 4p "$data/postmaster.pid")"
 echo "postgres://postgres@127.0.0.1:$port/postgres"
