@@ -8,6 +8,7 @@ const SERVICES: &[&str] = &[
     "switchboard/v1/resources.proto",
     "switchboard/v1/errors.proto",
     "switchboard/v1/integration_service.proto",
+    "switchboard/v1/channel_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,10 +9,16 @@ use tonic::service::interceptor::InterceptedService;
 use tonic_health::ServingStatus;
 
 use crate::{
-    api::{Authenticator, IntegrationApi},
+    api::{Authenticator, ChannelApi, IntegrationApi},
     config::{AuthConfig, Config},
     core::Core,
-    proto::{FILE_DESCRIPTOR_SET, v1::integration_service_server::IntegrationServiceServer},
+    proto::{
+        FILE_DESCRIPTOR_SET,
+        v1::{
+            channel_service_server::ChannelServiceServer,
+            integration_service_server::IntegrationServiceServer,
+        },
+    },
     store::Store,
 };
 
@@ -102,7 +108,12 @@ impl Application {
         let core = Core::new(&self.config, self.store.clone());
         let auth = Authenticator::new(&self.config.auth);
         let integrations = InterceptedService::new(
-            IntegrationServiceServer::new(IntegrationApi::new(core))
+            IntegrationServiceServer::new(IntegrationApi::new(core.clone()))
+                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+            auth.clone(),
+        );
+        let channels = InterceptedService::new(
+            ChannelServiceServer::new(ChannelApi::new(core))
                 .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
             auth,
         );
@@ -110,6 +121,9 @@ impl Application {
         let (health, health_service) = tonic_health::server::health_reporter();
         health
             .set_serving::<IntegrationServiceServer<IntegrationApi>>()
+            .await;
+        health
+            .set_serving::<ChannelServiceServer<ChannelApi>>()
             .await;
         health.set_service_status("", ServingStatus::Serving).await;
         let reflection = || {
@@ -129,6 +143,7 @@ impl Application {
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?)
             .add_service(integrations)
+            .add_service(channels)
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
 
         let http = axum::serve(self.http_listener, crate::http::router(self.store.clone()))

@@ -69,6 +69,17 @@ fn channel_state_to_proto(state: ChannelState) -> v1::ChannelState {
     }
 }
 
+pub fn notification_channel_to_proto(
+    channel: &domain::NotificationChannel,
+) -> v1::NotificationChannel {
+    v1::NotificationChannel {
+        channel_id: channel.channel_id.to_string(),
+        channel_name: channel.channel_name.clone(),
+        state: channel_state_to_proto(channel.state) as i32,
+        set_time: Some(timestamp(channel.set_time)),
+    }
+}
+
 pub fn integration_to_proto(integration: &domain::Integration) -> v1::Integration {
     let inst = &integration.installation;
     v1::Integration {
@@ -91,14 +102,10 @@ pub fn integration_to_proto(integration: &domain::Integration) -> v1::Integratio
             app_id: inst.app_id.clone(),
             scopes: inst.scopes.clone(),
         }),
-        notification_channel: integration.notification_channel.as_ref().map(|c| {
-            v1::NotificationChannel {
-                channel_id: c.channel_id.clone(),
-                channel_name: c.channel_name.clone(),
-                state: channel_state_to_proto(c.state) as i32,
-                set_time: Some(timestamp(c.set_time)),
-            }
-        }),
+        notification_channel: integration
+            .notification_channel
+            .as_ref()
+            .map(notification_channel_to_proto),
         create_time: Some(timestamp(integration.create_time)),
         update_time: Some(timestamp(integration.update_time)),
         connect_time: Some(timestamp(integration.connect_time)),

@@ -110,6 +110,34 @@ impl From<CoreError> for Status {
                     detail.encode_to_vec(),
                 )
             }
+            CoreError::IntegrationNotActive { status: current } => status(
+                Code::FailedPrecondition,
+                format!("the integration is not active ({current:?})"),
+                info(
+                    "INTEGRATION_NOT_ACTIVE",
+                    &[("status", format!("{current:?}").to_uppercase())],
+                ),
+            ),
+            CoreError::ChannelNotFound { channel_id } => status(
+                Code::NotFound,
+                format!("Slack has no channel {channel_id} in this workspace"),
+                info("CHANNEL_NOT_FOUND", &[("channel_id", channel_id)]),
+            ),
+            CoreError::ChannelArchived { channel_id } => status(
+                Code::FailedPrecondition,
+                format!("channel {channel_id} is archived"),
+                info("CHANNEL_ARCHIVED", &[("channel_id", channel_id)]),
+            ),
+            CoreError::ChannelNotPublic { channel_id } => status(
+                Code::FailedPrecondition,
+                format!("channel {channel_id} is not a public channel"),
+                info("CHANNEL_NOT_PUBLIC", &[("channel_id", channel_id)]),
+            ),
+            CoreError::NotificationChannelNotSet => status(
+                Code::NotFound,
+                "the integration has no notification channel",
+                info("NOTIFICATION_CHANNEL_NOT_SET", &[]),
+            ),
             CoreError::NotFound { resource, id } => status(
                 Code::NotFound,
                 format!("{resource} {id} not found"),

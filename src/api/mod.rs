@@ -2,11 +2,13 @@
 //! answer back. No SQL and no Slack calls here.
 
 mod auth;
+mod channel_service;
 mod convert;
 mod error;
 mod integration_service;
 
 pub use auth::Authenticator;
+pub use channel_service::ChannelApi;
 pub use error::ERROR_DOMAIN;
 pub use integration_service::IntegrationApi;
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::{
-    domain::{Denial, FieldViolation, Integration, IntegrationId},
+    domain::{Denial, FieldViolation, Integration, IntegrationId, IntegrationStatus},
     slack::{SlackError, SlackErrorClass},
     store::StoreError,
 };
@@ -38,6 +38,16 @@ pub enum CoreError {
     },
     #[error("the team already has an integration for this workspace")]
     IntegrationAlreadyExists(Box<DuplicateInstall>),
+    #[error("the integration is {status:?}, not active")]
+    IntegrationNotActive { status: IntegrationStatus },
+    #[error("channel {channel_id} not found")]
+    ChannelNotFound { channel_id: String },
+    #[error("channel {channel_id} is archived")]
+    ChannelArchived { channel_id: String },
+    #[error("channel {channel_id} is not public")]
+    ChannelNotPublic { channel_id: String },
+    #[error("no notification channel is set")]
+    NotificationChannelNotSet,
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
     #[error("permission denied")]

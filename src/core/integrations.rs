@@ -1,6 +1,10 @@
 //! Reading, listing, changing and deleting integrations.
 
-use super::{Core, CoreError, page_token::Cursor, secrets::token_binding};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Core, CoreError, secrets::token_binding};
 use crate::{
     domain::{
         Caller, FieldViolation, Integration, IntegrationCategory, IntegrationId, IntegrationName,
@@ -11,6 +15,14 @@ use crate::{
 
 pub const DEFAULT_PAGE_SIZE: i32 = 50;
 pub const MAX_PAGE_SIZE: i32 = 500;
+
+/// Where the next page of integrations starts: after this (create_time, id).
+#[derive(Serialize, Deserialize)]
+struct IntegrationCursor {
+    #[serde(rename = "t")]
+    time: DateTime<Utc>,
+    id: Uuid,
+}
 
 pub struct ListQuery {
     /// `None`: the caller's own team (team tokens) or every team (service keys).
@@ -108,7 +120,7 @@ impl Core {
         let after = match query.page_token.as_str() {
             "" => None,
             token => {
-                let Cursor { time, id, .. } = self
+                let IntegrationCursor { time, id } = self
                     .pages
                     .decode(token, &fingerprint)
                     .map_err(CoreError::invalid)?;
@@ -140,11 +152,13 @@ impl Core {
         let next_page_token = if integrations.len() > page_size as usize {
             integrations.truncate(page_size as usize);
             integrations.last().map(|last| {
-                self.pages.encode(&Cursor {
-                    time: last.create_time,
-                    id: last.id.as_uuid(),
-                    filters: fingerprint.clone(),
-                })
+                self.pages.encode(
+                    &IntegrationCursor {
+                        time: last.create_time,
+                        id: last.id.as_uuid(),
+                    },
+                    &fingerprint,
+                )
             })
         } else {
             None

@@ -1,6 +1,7 @@
 //! Use cases. Knows nothing of gRPC: takes domain values, returns domain values or a
 //! `CoreError`.
 
+mod channels;
 mod connect;
 mod error;
 mod integrations;
@@ -9,6 +10,7 @@ pub mod secrets;
 
 use std::time::Duration;
 
+pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 

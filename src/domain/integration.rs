@@ -1,6 +1,9 @@
 use chrono::{DateTime, Utc};
 
-use super::{FieldViolation, IntegrationCategory, IntegrationId, Platform, TeamId, WorkspaceId};
+use super::{
+    FieldViolation, IntegrationCategory, IntegrationId, NotificationChannel, Platform, TeamId,
+    WorkspaceId,
+};
 
 /// What Slack last told us about an integration's token, independent of `enabled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,22 +129,6 @@ pub struct Installation {
     pub bot_id: String,
     pub app_id: String,
     pub scopes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelState {
-    Ready,
-    Archived,
-    Deleted,
-    BotRemoved,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotificationChannel {
-    pub channel_id: String,
-    pub channel_name: String,
-    pub state: ChannelState,
-    pub set_time: DateTime<Utc>,
 }
 
 /// An integration as callers see it (never with tokens).

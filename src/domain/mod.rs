@@ -1,16 +1,15 @@
 //! Domain types: values that are valid by construction, and the rules of the product.
 
 mod caller;
+mod channel;
 mod ids;
 mod integration;
 mod platform;
 
 pub use caller::{Caller, Denial};
+pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
 pub use ids::{IntegrationId, TeamId, WorkspaceId};
-pub use integration::{
-    ChannelState, Condition, Installation, Integration, IntegrationName, IntegrationStatus,
-    NotificationChannel,
-};
+pub use integration::{Condition, Installation, Integration, IntegrationName, IntegrationStatus};
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
 
 /// Why a value was refused. `field` names the request field so the transport layer can build

@@ -2,9 +2,11 @@
 //! classified once so callers can decide between retrying, reconnecting and giving up.
 
 mod client;
+mod conversations;
 mod error;
 mod oauth;
 
 pub use client::{AuthTest, SlackClient};
+pub use conversations::Conversation;
 pub use error::{SlackError, SlackErrorClass};
 pub use oauth::{OAuthGrant, SlackOAuth};

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
+    conversations::SimChannel,
     faults::Fault,
     oauth,
     state::{SimState, Workspace},
@@ -177,5 +178,100 @@ pub async fn list_calls(
 
 pub async fn clear_calls(State(state): State<Arc<SimState>>) -> StatusCode {
     state.with(|inner| inner.calls.clear());
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+pub struct NewChannels {
+    name: String,
+    #[serde(default)]
+    is_private: bool,
+    #[serde(default)]
+    purpose: String,
+    /// Whether the bot is already a member.
+    #[serde(default)]
+    bot_member: bool,
+    /// Creates this many channels named `{name}-0000`, `{name}-0001`, ... instead of one.
+    #[serde(default)]
+    count: Option<usize>,
+}
+
+/// Creates channels; answers `[{id, name}]`.
+pub async fn create_channels(
+    State(state): State<Arc<SimState>>,
+    Path(id): Path<String>,
+    Json(new): Json<NewChannels>,
+) -> Response {
+    state.with(|inner| {
+        let Some(workspace) = inner.workspaces.get(&id).cloned() else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let names: Vec<String> = match new.count {
+            Some(count) => (0..count).map(|i| format!("{}-{i:04}", new.name)).collect(),
+            None => vec![new.name.clone()],
+        };
+        let mut created = Vec::with_capacity(names.len());
+        for name in names {
+            let channel = SimChannel {
+                id: inner.next_id(if new.is_private { 'G' } else { 'C' }),
+                name,
+                is_private: new.is_private,
+                is_archived: false,
+                purpose: new.purpose.clone(),
+                members: if new.bot_member {
+                    vec![workspace.bot_user_id.clone()]
+                } else {
+                    vec![]
+                },
+            };
+            created.push(json!({"id": channel.id, "name": channel.name}));
+            inner.channels.entry(id.clone()).or_default().push(channel);
+        }
+        (StatusCode::CREATED, Json(created)).into_response()
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChannelChange {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `archive`, `unarchive`, `rename` (`{"name"}`) or `kick_bot`.
+pub async fn change_channel(
+    State(state): State<Arc<SimState>>,
+    Path((id, channel, action)): Path<(String, String, String)>,
+    body: Option<Json<ChannelChange>>,
+) -> StatusCode {
+    let change = body.map(|Json(b)| b).unwrap_or_default();
+    state.with(|inner| {
+        let bot = inner.workspaces.get(&id).map(|w| w.bot_user_id.clone());
+        let Some(c) = inner
+            .channels
+            .get_mut(&id)
+            .and_then(|cs| cs.iter_mut().find(|c| c.id == channel))
+        else {
+            return StatusCode::NOT_FOUND;
+        };
+        match (action.as_str(), change.name) {
+            ("archive", _) => c.is_archived = true,
+            ("unarchive", _) => c.is_archived = false,
+            ("rename", Some(name)) => c.name = name,
+            ("kick_bot", _) => c.members.retain(|m| Some(m) != bot.as_ref()),
+            _ => return StatusCode::BAD_REQUEST,
+        }
+        StatusCode::NO_CONTENT
+    })
+}
+
+pub async fn delete_channel(
+    State(state): State<Arc<SimState>>,
+    Path((id, channel)): Path<(String, String)>,
+) -> StatusCode {
+    state.with(|inner| {
+        if let Some(channels) = inner.channels.get_mut(&id) {
+            channels.retain(|c| c.id != channel);
+        }
+    });
     StatusCode::NO_CONTENT
 }

@@ -3,6 +3,7 @@
 //! limits, plus a control API under `/_sim` to arrange workspaces and inject faults.
 
 mod control;
+mod conversations;
 mod faults;
 mod oauth;
 mod params;
@@ -56,6 +57,18 @@ pub fn router(state: Arc<SimState>) -> Router {
             post(control::revoke_workspace),
         )
         .route("/_sim/workspaces/{id}/tokens", get(control::list_tokens))
+        .route(
+            "/_sim/workspaces/{id}/channels",
+            post(control::create_channels),
+        )
+        .route(
+            "/_sim/workspaces/{id}/channels/{channel}",
+            delete(control::delete_channel),
+        )
+        .route(
+            "/_sim/workspaces/{id}/channels/{channel}/{action}",
+            post(control::change_channel),
+        )
         .route(
             "/_sim/faults",
             post(control::add_fault).delete(control::clear_faults),

@@ -9,7 +9,7 @@ use std::{
 
 use serde::Serialize;
 
-use super::{SimConfig, faults::Fault, rate_limit::RateLimiter};
+use super::{SimConfig, conversations::SimChannel, faults::Fault, rate_limit::RateLimiter};
 
 /// Lifetime of a rotating access token, as Slack gives it.
 pub const ROTATING_TOKEN_SECS: u64 = 43_200;
@@ -61,6 +61,8 @@ pub struct Inner {
     pub workspaces: HashMap<String, Workspace>,
     pub tokens: HashMap<String, TokenInfo>,
     pub codes: HashMap<String, CodeGrant>,
+    /// Each workspace's channels in creation order (Slack lists them so).
+    pub channels: HashMap<String, Vec<SimChannel>>,
     pub faults: Vec<Fault>,
     pub calls: Vec<CallRecord>,
     pub limiter: RateLimiter,
@@ -139,6 +141,7 @@ impl SimState {
                 workspaces: HashMap::new(),
                 tokens: HashMap::new(),
                 codes: HashMap::new(),
+                channels: HashMap::new(),
                 faults: Vec::new(),
                 calls: Vec::new(),
                 limiter: RateLimiter::default(),

@@ -12,6 +12,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{
+    conversations,
     faults::FaultKind,
     oauth,
     params::Params,
@@ -130,6 +131,9 @@ pub async fn dispatch(
                 }
                 ok(json!({"revoked": true}))
             }
+            "conversations.list" => conversations::list(inner, &workspace, &params),
+            "conversations.info" => conversations::info(inner, &workspace, &params),
+            "conversations.join" => conversations::join(inner, &workspace, &params),
             _ => slack_error("unknown_method"),
         }
     })

@@ -12,6 +12,8 @@ pub enum AuditAction {
     Disabled,
     Renamed,
     Deleted,
+    ChannelSet,
+    ChannelCleared,
 }
 
 impl AuditAction {
@@ -24,6 +26,8 @@ impl AuditAction {
             Self::Disabled => "disabled",
             Self::Renamed => "renamed",
             Self::Deleted => "deleted",
+            Self::ChannelSet => "channel_set",
+            Self::ChannelCleared => "channel_cleared",
         }
     }
 }

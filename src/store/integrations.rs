@@ -9,14 +9,17 @@ use super::{
     retrying,
 };
 use crate::domain::{
-    Condition, Installation, Integration, IntegrationId, IntegrationName, Platform, TeamId,
-    WorkspaceId,
+    ChannelId, ChannelState, Condition, Installation, Integration, IntegrationId, IntegrationName,
+    NotificationChannel, Platform, TeamId, WorkspaceId,
 };
 
 const COLUMNS: &str = "id, team_id, platform_name, workspace_id, name, enabled, condition, \
     status_reason, workspace_name, enterprise_id, enterprise_name, is_enterprise_install, \
     bot_user_id, bot_id, app_id, scopes, create_time, update_time, connect_time, \
-    reconnect_count, last_health_check_time";
+    reconnect_count, last_health_check_time, nc_channel_id, nc_channel_name, nc_state, nc_set_time";
+
+/// Reads go through this view: the integration with its notification channel.
+const VIEW: &str = "integrations_with_channel";
 
 #[derive(FromRow)]
 struct IntegrationRow {
@@ -41,6 +44,10 @@ struct IntegrationRow {
     connect_time: DateTime<Utc>,
     reconnect_count: i32,
     last_health_check_time: Option<DateTime<Utc>>,
+    nc_channel_id: Option<String>,
+    nc_channel_name: Option<String>,
+    nc_state: Option<String>,
+    nc_set_time: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<IntegrationRow> for Integration {
@@ -54,6 +61,22 @@ impl TryFrom<IntegrationRow> for Integration {
         };
         let platform = Platform::find(&row.platform_name).ok_or_else(|| corrupt("platform"))?;
         let condition = Condition::parse(&row.condition).ok_or_else(|| corrupt("condition"))?;
+        let notification_channel = match (
+            row.nc_channel_id,
+            row.nc_channel_name,
+            row.nc_state,
+            row.nc_set_time,
+        ) {
+            (Some(channel_id), Some(channel_name), Some(state), Some(set_time)) => {
+                Some(NotificationChannel {
+                    channel_id: ChannelId::from_trusted(channel_id),
+                    channel_name,
+                    state: ChannelState::parse(&state).ok_or_else(|| corrupt("channel state"))?,
+                    set_time,
+                })
+            }
+            _ => None,
+        };
         Ok(Integration {
             id: IntegrationId::from_uuid(row.id),
             team_id: TeamId::from_trusted(row.team_id),
@@ -74,7 +97,7 @@ impl TryFrom<IntegrationRow> for Integration {
                 app_id: row.app_id,
                 scopes: row.scopes,
             },
-            notification_channel: None,
+            notification_channel,
             create_time: row.create_time,
             update_time: row.update_time,
             connect_time: row.connect_time,
@@ -124,20 +147,22 @@ pub struct UpdateFields {
 }
 
 fn select_by(predicate: &str) -> String {
-    format!("SELECT {COLUMNS} FROM integrations WHERE {predicate}")
+    format!("SELECT {COLUMNS} FROM {VIEW} WHERE {predicate}")
 }
 
-async fn fetch_by_id(
+pub(super) async fn fetch_by_id(
     conn: &mut PgConnection,
     id: IntegrationId,
     lock: bool,
 ) -> Result<Option<Integration>, StoreError> {
-    let sql = select_by(if lock {
-        "id = $1 FOR UPDATE"
-    } else {
-        "id = $1"
-    });
-    let row: Option<IntegrationRow> = sqlx::query_as(&sql)
+    if lock {
+        // Row locks cannot go through the view's outer join: take it on the table.
+        sqlx::query("SELECT 1 FROM integrations WHERE id = $1 FOR UPDATE")
+            .bind(id.as_uuid())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let row: Option<IntegrationRow> = sqlx::query_as(&select_by("id = $1"))
         .bind(id.as_uuid())
         .fetch_optional(conn)
         .await?;
@@ -167,16 +192,14 @@ impl Store {
         retrying("install", || async move {
             let mut tx = self.pool.begin().await?;
             let inst = &new.installation;
-            let sql = format!(
-                "INSERT INTO integrations (id, team_id, platform_name, workspace_id, name,
+            let sql = "INSERT INTO integrations (id, team_id, platform_name, workspace_id, name,
                      workspace_name, enterprise_id, enterprise_name, is_enterprise_install,
                      bot_user_id, bot_id, app_id, scopes, access_token_enc, refresh_token_enc,
                      token_expire_time)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                  ON CONFLICT ON CONSTRAINT integrations_one_per_team_workspace DO NOTHING
-                 RETURNING {COLUMNS}"
-            );
-            let created: Option<IntegrationRow> = sqlx::query_as(&sql)
+                 RETURNING id";
+            let created: Option<Uuid> = sqlx::query_scalar(sql)
                 .bind(new.id.as_uuid())
                 .bind(new.team_id.as_str())
                 .bind(crate::domain::SLACK)
@@ -195,8 +218,10 @@ impl Store {
                 .bind(new.tokens.token_expire_time)
                 .fetch_optional(&mut *tx)
                 .await?;
-            if let Some(row) = created {
-                let integration = Integration::try_from(row)?;
+            if let Some(id) = created {
+                let integration = fetch_by_id(&mut tx, IntegrationId::from_uuid(id), false)
+                    .await?
+                    .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
                 audit::record(
                     &mut tx,
                     integration.id,
@@ -289,8 +314,7 @@ impl Store {
             push_filter(&mut count, filter);
             let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
 
-            let mut page =
-                QueryBuilder::new(format!("SELECT {COLUMNS} FROM integrations WHERE true"));
+            let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {VIEW} WHERE true"));
             push_filter(&mut page, filter);
             if let Some((time, id)) = after {
                 page.push(" AND (create_time, id) > (")
@@ -322,18 +346,18 @@ impl Store {
             let Some(before) = fetch_by_id(&mut tx, id, true).await? else {
                 return Ok(None);
             };
-            let sql = format!(
-                "UPDATE integrations SET name = COALESCE($2, name),
+            let sql = "UPDATE integrations SET name = COALESCE($2, name),
                      enabled = COALESCE($3, enabled), update_time = now()
-                 WHERE id = $1 RETURNING {COLUMNS}"
-            );
-            let row: IntegrationRow = sqlx::query_as(&sql)
+                 WHERE id = $1";
+            sqlx::query(sql)
                 .bind(id.as_uuid())
                 .bind(fields.name.as_ref().map(IntegrationName::as_str))
                 .bind(fields.enabled)
-                .fetch_one(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-            let after = Integration::try_from(row)?;
+            let after = fetch_by_id(&mut tx, id, false)
+                .await?
+                .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
             let workspace = after.workspace_id.as_str().to_owned();
             if before.enabled != after.enabled {
                 let action = if after.enabled {
@@ -407,16 +431,14 @@ async fn apply_tokens_in(
     inst: &Installation,
     tokens: &TokenSet,
 ) -> Result<Option<Integration>, StoreError> {
-    let sql = format!(
-        "UPDATE integrations SET access_token_enc = $3, refresh_token_enc = $4,
+    let sql = "UPDATE integrations SET access_token_enc = $3, refresh_token_enc = $4,
              token_expire_time = $5, workspace_name = $6, enterprise_id = $7,
              enterprise_name = $8, is_enterprise_install = $9, bot_user_id = $10, bot_id = $11,
              app_id = $12, scopes = $13, condition = 'healthy', status_reason = NULL,
              connect_time = now(), update_time = now(), reconnect_count = reconnect_count + 1
          WHERE id = $1 AND workspace_id = $2
-         RETURNING {COLUMNS}"
-    );
-    let row: Option<IntegrationRow> = sqlx::query_as(&sql)
+         RETURNING id";
+    let updated: Option<Uuid> = sqlx::query_scalar(sql)
         .bind(id.as_uuid())
         .bind(&inst.workspace_id)
         .bind(&tokens.access_token_enc)
@@ -432,8 +454,12 @@ async fn apply_tokens_in(
         .bind(&inst.scopes)
         .fetch_optional(&mut *conn)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let integration = Integration::try_from(row)?;
+    if updated.is_none() {
+        return Ok(None);
+    }
+    let integration = fetch_by_id(&mut *conn, id, false)
+        .await?
+        .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
     audit::record(
         conn,
         id,

@@ -2,6 +2,7 @@
 //! (serialization failures, deadlocks, dropped connections) are retried with backoff.
 
 mod audit;
+mod channels;
 mod integrations;
 mod oauth;
 

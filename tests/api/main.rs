@@ -1,6 +1,7 @@
 //! Integration tests: one binary (one link) for the whole suite.
 
 mod auth;
+mod channels;
 mod duplicates;
 mod helpers;
 mod infra;

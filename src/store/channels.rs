@@ -1,0 +1,136 @@
+//! Notification channels and the cached channel listings.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    Store, StoreError,
+    audit::{self, AuditAction},
+    retrying,
+};
+use crate::domain::{ChannelId, Integration, IntegrationId, SlackChannel};
+
+impl Store {
+    /// The access token of an integration, as stored (encrypted).
+    pub async fn access_token_enc(&self, id: IntegrationId) -> Result<Option<Vec<u8>>, StoreError> {
+        retrying("access_token_enc", || async move {
+            Ok(
+                sqlx::query_scalar("SELECT access_token_enc FROM integrations WHERE id = $1")
+                    .bind(id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?,
+            )
+        })
+        .await
+    }
+
+    /// The cached listing and when it was fetched.
+    pub async fn channel_listing(
+        &self,
+        id: IntegrationId,
+    ) -> Result<Option<(Vec<SlackChannel>, DateTime<Utc>)>, StoreError> {
+        retrying("channel_listing", || async move {
+            let row: Option<(sqlx::types::Json<Vec<SlackChannel>>, DateTime<Utc>)> =
+                sqlx::query_as(
+                    "SELECT channels, fetch_time FROM channel_listings WHERE integration_id = $1",
+                )
+                .bind(id.as_uuid())
+                .fetch_optional(&self.pool)
+                .await?;
+            Ok(row.map(|(channels, time)| (channels.0, time)))
+        })
+        .await
+    }
+
+    pub async fn save_channel_listing(
+        &self,
+        id: IntegrationId,
+        channels: &[SlackChannel],
+    ) -> Result<(), StoreError> {
+        let channels = sqlx::types::Json(channels);
+        retrying("save_channel_listing", || async move {
+            // The integration may have been deleted meanwhile: then there is nothing to cache.
+            sqlx::query(
+                "INSERT INTO channel_listings (integration_id, channels, fetch_time)
+                 SELECT $1, $2, now() WHERE EXISTS (SELECT 1 FROM integrations WHERE id = $1)
+                 ON CONFLICT (integration_id)
+                 DO UPDATE SET channels = EXCLUDED.channels, fetch_time = EXCLUDED.fetch_time",
+            )
+            .bind(id.as_uuid())
+            .bind(channels)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Makes `channel` the integration's notification channel (state READY). `None` when
+    /// the integration no longer exists.
+    pub async fn set_notification_channel(
+        &self,
+        integration: &Integration,
+        channel: &ChannelId,
+        channel_name: &str,
+    ) -> Result<Option<Integration>, StoreError> {
+        retrying("set_notification_channel", || async move {
+            let mut tx = self.pool.begin().await?;
+            let stored = sqlx::query(
+                "INSERT INTO notification_channels (integration_id, channel_id, channel_name)
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM integrations WHERE id = $1)
+                 ON CONFLICT (integration_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,
+                     channel_name = EXCLUDED.channel_name, state = 'ready', set_time = now(),
+                     update_time = now()",
+            )
+            .bind(integration.id.as_uuid())
+            .bind(channel.as_str())
+            .bind(channel_name)
+            .execute(&mut *tx)
+            .await?;
+            if stored.rows_affected() == 0 {
+                return Ok(None);
+            }
+            audit::record(
+                &mut tx,
+                integration.id,
+                &integration.team_id,
+                integration.workspace_id.as_str(),
+                AuditAction::ChannelSet,
+                serde_json::json!({ "channel_id": channel.as_str(), "channel_name": channel_name }),
+            )
+            .await?;
+            let updated = super::integrations::fetch_by_id(&mut tx, integration.id, false).await?;
+            tx.commit().await?;
+            Ok(updated)
+        })
+        .await
+    }
+
+    /// Clears the notification channel; clearing none is not an error.
+    pub async fn clear_notification_channel(
+        &self,
+        integration: &Integration,
+    ) -> Result<(), StoreError> {
+        retrying("clear_notification_channel", || async move {
+            let mut tx = self.pool.begin().await?;
+            let cleared =
+                sqlx::query("DELETE FROM notification_channels WHERE integration_id = $1")
+                    .bind(integration.id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+            if cleared.rows_affected() > 0 {
+                audit::record(
+                    &mut tx,
+                    integration.id,
+                    &integration.team_id,
+                    integration.workspace_id.as_str(),
+                    AuditAction::ChannelCleared,
+                    serde_json::json!({}),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+}
