@@ -9,6 +9,7 @@ const SERVICES: &[&str] = &[
     "switchboard/v1/errors.proto",
     "switchboard/v1/integration_service.proto",
     "switchboard/v1/channel_service.proto",
+    "switchboard/v1/messaging_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

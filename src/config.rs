@@ -7,6 +7,8 @@ use base64::Engine as _;
 use secrecy::SecretString;
 use url::Url;
 
+use crate::{delivery::DeliveryConfig, store::Pace};
+
 #[derive(Debug, thiserror::Error)]
 #[error("setting {name} {problem}")]
 pub struct ConfigError {
@@ -94,6 +96,7 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Upper bound on any one RPC (also the longest `wait_for_delivery`).
     pub request_timeout: Duration,
+    pub delivery: DeliveryConfig,
 }
 
 /// The log filter (`RUST_LOG`), read here like every other setting.
@@ -292,7 +295,57 @@ impl Config {
             "seconds",
         )?);
 
+        let defaults = DeliveryConfig::default();
+        let millis = |name: &'static str, default: Duration| -> Result<Duration, ConfigError> {
+            let ms = env.parsed(name, default.as_millis() as u64, "milliseconds")?;
+            if ms == 0 {
+                return Err(invalid(name, "must be at least 1"));
+            }
+            Ok(Duration::from_millis(ms))
+        };
+        let workspace_cap = match env.optional("SWITCHBOARD_WORKSPACE_PACE_MS") {
+            None => None,
+            Some(_) => Some((
+                millis("SWITCHBOARD_WORKSPACE_PACE_MS", Duration::from_secs(1))?,
+                env.parsed("SWITCHBOARD_WORKSPACE_BURST", 10u32, "a whole number")?,
+            )),
+        };
+        let delivery = DeliveryConfig {
+            enabled: env.parsed("SWITCHBOARD_DELIVERY_WORKERS", true, "true or false")?,
+            pace: Pace {
+                channel_interval: millis(
+                    "SWITCHBOARD_CHANNEL_PACE_MS",
+                    defaults.pace.channel_interval,
+                )?,
+                channel_burst: env
+                    .parsed(
+                        "SWITCHBOARD_CHANNEL_BURST",
+                        defaults.pace.channel_burst,
+                        "a whole number",
+                    )?
+                    .max(1),
+                workspace: workspace_cap,
+            },
+            max_in_flight: env
+                .parsed(
+                    "SWITCHBOARD_DELIVERY_IN_FLIGHT",
+                    defaults.max_in_flight,
+                    "a whole number",
+                )?
+                .max(1),
+            max_attempts: env
+                .parsed(
+                    "SWITCHBOARD_DELIVERY_MAX_ATTEMPTS",
+                    defaults.max_attempts,
+                    "a whole number",
+                )?
+                .max(1),
+            retry_base: millis("SWITCHBOARD_DELIVERY_RETRY_BASE_MS", defaults.retry_base)?,
+            ..defaults
+        };
+
         Ok(Self {
+            delivery,
             database,
             grpc_addr,
             http_addr,

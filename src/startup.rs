@@ -9,7 +9,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic_health::ServingStatus;
 
 use crate::{
-    api::{Authenticator, ChannelApi, IntegrationApi},
+    api::{Authenticator, ChannelApi, IntegrationApi, MessagingApi},
     config::{AuthConfig, Config},
     core::Core,
     proto::{
@@ -17,6 +17,7 @@ use crate::{
         v1::{
             channel_service_server::ChannelServiceServer,
             integration_service_server::IntegrationServiceServer,
+            messaging_service_server::MessagingServiceServer,
         },
     },
     store::Store,
@@ -98,6 +99,7 @@ impl Application {
             );
         }
         let (stop_tx, stop_rx) = watch::channel(false);
+        let stop_rx_for_workers = stop_rx.clone();
         let stopped = move || {
             let mut rx = stop_rx.clone();
             async move {
@@ -113,10 +115,24 @@ impl Application {
             auth.clone(),
         );
         let channels = InterceptedService::new(
-            ChannelServiceServer::new(ChannelApi::new(core))
+            ChannelServiceServer::new(ChannelApi::new(core.clone()))
                 .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+            auth.clone(),
+        );
+        let messaging = InterceptedService::new(
+            MessagingServiceServer::new(MessagingApi::new(
+                core.clone(),
+                self.config.request_timeout,
+            ))
+            .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
             auth,
         );
+        let workers = self.config.delivery.enabled.then(|| {
+            tokio::spawn(crate::delivery::run(
+                core.delivery_engine(self.config.delivery.clone()),
+                stop_rx_for_workers.clone(),
+            ))
+        });
 
         let (health, health_service) = tonic_health::server::health_reporter();
         health
@@ -144,6 +160,7 @@ impl Application {
             .add_service(reflection().build_v1alpha()?)
             .add_service(integrations)
             .add_service(channels)
+            .add_service(messaging)
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
 
         let http = axum::serve(self.http_listener, crate::http::router(self.store.clone()))
@@ -160,6 +177,12 @@ impl Application {
         });
         let (grpc, http) = tokio::join!(grpc, http);
         signal.abort();
+        // In-flight calls are done; let the workers finish their attempts.
+        if let Some(workers) = workers
+            && let Err(err) = workers.await
+        {
+            tracing::error!(error = %err, "delivery workers ended abnormally");
+        }
         grpc?;
         http.map_err(StartupError::Http)?;
         tracing::info!("switchboard stopped");

@@ -138,6 +138,34 @@ impl From<CoreError> for Status {
                 "the integration has no notification channel",
                 info("NOTIFICATION_CHANNEL_NOT_SET", &[]),
             ),
+            CoreError::NoNotificationChannel => status(
+                Code::FailedPrecondition,
+                "the integration has no notification channel; SetNotificationChannel first",
+                info("NOTIFICATION_CHANNEL_NOT_SET", &[]),
+            ),
+            CoreError::NotificationChannelUnavailable { state } => status(
+                Code::FailedPrecondition,
+                format!("the notification channel is {}", state.as_str()),
+                info(
+                    "NOTIFICATION_CHANNEL_UNAVAILABLE",
+                    &[("state", state.as_str().to_uppercase())],
+                ),
+            ),
+            CoreError::MessageAlreadyExists { delivery_id } => status(
+                Code::AlreadyExists,
+                "a different message was already sent with this internal_message_id",
+                info("MESSAGE_ALREADY_EXISTS", &[("delivery_id", delivery_id)]),
+            ),
+            CoreError::MessageNotFound {
+                internal_message_id,
+            } => status(
+                Code::NotFound,
+                format!("no message {internal_message_id} was sent through this integration"),
+                info(
+                    "MESSAGE_NOT_FOUND",
+                    &[("internal_message_id", internal_message_id)],
+                ),
+            ),
             CoreError::NotFound { resource, id } => status(
                 Code::NotFound,
                 format!("{resource} {id} not found"),

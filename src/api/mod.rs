@@ -6,11 +6,13 @@ mod channel_service;
 mod convert;
 mod error;
 mod integration_service;
+mod messaging_service;
 
 pub use auth::Authenticator;
 pub use channel_service::ChannelApi;
 pub use error::ERROR_DOMAIN;
 pub use integration_service::IntegrationApi;
+pub use messaging_service::MessagingApi;
 
 use tonic::{Request, Status};
 

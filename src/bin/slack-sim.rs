@@ -33,6 +33,7 @@ async fn main() -> std::process::ExitCode {
         client_id: args.client_id,
         client_secret: args.client_secret,
         rate_limits: !args.no_rate_limits,
+        ..SimConfig::default()
     };
     let sim = match RunningSim::start(args.addr, config).await {
         Ok(sim) => sim,

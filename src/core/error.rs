@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::{
-    domain::{Denial, FieldViolation, Integration, IntegrationId, IntegrationStatus},
+    domain::{ChannelState, Denial, FieldViolation, Integration, IntegrationId, IntegrationStatus},
     slack::{SlackError, SlackErrorClass},
     store::StoreError,
 };
@@ -48,6 +48,14 @@ pub enum CoreError {
     ChannelNotPublic { channel_id: String },
     #[error("no notification channel is set")]
     NotificationChannelNotSet,
+    #[error("no notification channel is set")]
+    NoNotificationChannel,
+    #[error("the notification channel is {state:?}")]
+    NotificationChannelUnavailable { state: ChannelState },
+    #[error("another message was sent with this internal_message_id")]
+    MessageAlreadyExists { delivery_id: String },
+    #[error("message {internal_message_id} not found")]
+    MessageNotFound { internal_message_id: String },
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
     #[error("permission denied")]

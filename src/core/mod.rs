@@ -5,6 +5,7 @@ mod channels;
 mod connect;
 mod error;
 mod integrations;
+mod messaging;
 pub mod page_token;
 pub mod secrets;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
+pub use messaging::SendRequest;
 
 use crate::{
     config::Config,
@@ -55,5 +57,18 @@ impl Core {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The delivery engine over the same store, Slack client and key.
+    pub fn delivery_engine(
+        &self,
+        config: crate::delivery::DeliveryConfig,
+    ) -> crate::delivery::Engine {
+        crate::delivery::Engine::new(
+            self.store.clone(),
+            self.slack.clone(),
+            self.cipher.clone(),
+            config,
+        )
     }
 }

@@ -2,14 +2,21 @@
 
 mod caller;
 mod channel;
+mod delivery;
 mod ids;
 mod integration;
+mod message;
 mod platform;
 
 pub use caller::{Caller, Denial};
 pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
+pub use delivery::{Delivery, DeliveryKind, DeliveryState};
 pub use ids::{IntegrationId, TeamId, WorkspaceId};
 pub use integration::{Condition, Installation, Integration, IntegrationName, IntegrationStatus};
+pub use message::{
+    MAX_BLOCKS, MAX_TEXT_CHARS, MessageInput, OutboundMessage, parse_internal_message_id,
+    parse_message_type,
+};
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
 
 /// Why a value was refused. `field` names the request field so the transport layer can build

@@ -81,6 +81,13 @@ impl SlackError {
         }
     }
 
+    /// Whether the request may have reached Slack and taken effect: the call timed out or
+    /// the connection broke after it was sent. A refused connection, a 429 or an answer
+    /// means it did not (5xx answers come from Slack's edge before the method runs).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, Self::Timeout | Self::Protocol(_))
+    }
+
     pub(crate) fn from_transport(err: &reqwest::Error) -> Self {
         if err.is_timeout() {
             Self::Timeout

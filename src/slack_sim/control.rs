@@ -22,6 +22,11 @@ use super::{
 pub struct ConfigChange {
     #[serde(default)]
     rate_limits: Option<bool>,
+    /// `chat.postMessage` pace per channel.
+    #[serde(default)]
+    post_interval_ms: Option<u64>,
+    #[serde(default)]
+    post_burst: Option<u32>,
 }
 
 pub async fn set_config(
@@ -31,6 +36,12 @@ pub async fn set_config(
     state.with(|inner| {
         if let Some(on) = change.rate_limits {
             inner.config.rate_limits = on;
+        }
+        if let Some(ms) = change.post_interval_ms {
+            inner.config.post_interval = std::time::Duration::from_millis(ms.max(1));
+        }
+        if let Some(burst) = change.post_burst {
+            inner.config.post_burst = burst.max(1);
         }
     });
     StatusCode::NO_CONTENT
@@ -274,4 +285,12 @@ pub async fn delete_channel(
         }
     });
     StatusCode::NO_CONTENT
+}
+
+/// Every message accepted, with its rate-limit refusals: `{messages, rate_limited}`.
+pub async fn list_messages(State(state): State<Arc<SimState>>) -> Response {
+    state.with(|inner| {
+        Json(json!({"messages": inner.messages, "rate_limited": inner.rate_limited_posts}))
+            .into_response()
+    })
 }

@@ -14,6 +14,12 @@ pub struct Fault {
     pub workspace_id: Option<String>,
     #[serde(default)]
     pub times: Option<u32>,
+    /// Hit only every n-th matching call (e.g. 3 for a third of the traffic).
+    #[serde(default)]
+    pub every: Option<u32>,
+    /// Matching calls seen so far (for `every`).
+    #[serde(skip)]
+    pub seen: u32,
     #[serde(flatten)]
     pub kind: FaultKind,
 }
@@ -32,6 +38,11 @@ pub enum FaultKind {
     },
     /// Answer normally, but only after this long.
     Delay { delay_ms: u64 },
+    /// Do the work (e.g. record the post), then answer only after this long: a client
+    /// with a shorter timeout never learns that it worked.
+    RecordThenDelay { delay_ms: u64 },
+    /// Do the work, then break the connection instead of answering.
+    RecordThenDrop,
 }
 
 impl Fault {
@@ -45,7 +56,9 @@ impl Fault {
 
     pub fn delay(&self) -> Option<Duration> {
         match self.kind {
-            FaultKind::Delay { delay_ms } => Some(Duration::from_millis(delay_ms)),
+            FaultKind::Delay { delay_ms } | FaultKind::RecordThenDelay { delay_ms } => {
+                Some(Duration::from_millis(delay_ms))
+            }
             _ => None,
         }
     }

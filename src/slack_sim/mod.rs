@@ -2,6 +2,7 @@
 //! tests, benchmarks and the local demo. Real HTTP, real JSON, Slack's error codes and rate
 //! limits, plus a control API under `/_sim` to arrange workspaces and inject faults.
 
+mod chat;
 mod control;
 mod conversations;
 mod faults;
@@ -29,6 +30,9 @@ pub struct SimConfig {
     pub client_secret: String,
     /// Enforce Slack's per-method rate limits (on by default, as in Slack).
     pub rate_limits: bool,
+    /// `chat.postMessage` pace per channel (Slack: about 1 s, with a short burst).
+    pub post_interval: std::time::Duration,
+    pub post_burst: u32,
 }
 
 impl Default for SimConfig {
@@ -37,6 +41,8 @@ impl Default for SimConfig {
             client_id: "sim-client-id".into(),
             client_secret: "sim-client-secret".into(),
             rate_limits: true,
+            post_interval: chat::CHANNEL_INTERVAL,
+            post_burst: chat::CHANNEL_BURST,
         }
     }
 }
@@ -69,6 +75,7 @@ pub fn router(state: Arc<SimState>) -> Router {
             "/_sim/workspaces/{id}/channels/{channel}/{action}",
             post(control::change_channel),
         )
+        .route("/_sim/messages", get(control::list_messages))
         .route(
             "/_sim/faults",
             post(control::add_fault).delete(control::clear_faults),

@@ -9,7 +9,13 @@ use std::{
 
 use serde::Serialize;
 
-use super::{SimConfig, conversations::SimChannel, faults::Fault, rate_limit::RateLimiter};
+use super::{
+    SimConfig,
+    chat::{Pacer, SimMessage},
+    conversations::SimChannel,
+    faults::Fault,
+    rate_limit::RateLimiter,
+};
 
 /// Lifetime of a rotating access token, as Slack gives it.
 pub const ROTATING_TOKEN_SECS: u64 = 43_200;
@@ -63,6 +69,12 @@ pub struct Inner {
     pub codes: HashMap<String, CodeGrant>,
     /// Each workspace's channels in creation order (Slack lists them so).
     pub channels: HashMap<String, Vec<SimChannel>>,
+    /// Every message accepted, in order.
+    pub messages: Vec<SimMessage>,
+    pub post_pacer: Pacer,
+    /// Posts refused with 429 for going over a channel's or workspace's pace.
+    pub rate_limited_posts: u64,
+    pub ts_counter: u64,
     pub faults: Vec<Fault>,
     pub calls: Vec<CallRecord>,
     pub limiter: RateLimiter,
@@ -116,12 +128,20 @@ impl Inner {
         token
     }
 
-    /// Takes the first fault for this call, counting it down.
+    /// Takes the first fault that hits this call, counting it down.
     pub fn take_fault(&mut self, method: &str, workspace_id: Option<&str>) -> Option<Fault> {
-        let index = self
-            .faults
-            .iter()
-            .position(|f| f.applies_to(method, workspace_id))?;
+        let mut hit = None;
+        for (index, fault) in self.faults.iter_mut().enumerate() {
+            if !fault.applies_to(method, workspace_id) {
+                continue;
+            }
+            fault.seen += 1;
+            if fault.every.is_none_or(|n| fault.seen % n.max(1) == 0) {
+                hit = Some(index);
+                break;
+            }
+        }
+        let index = hit?;
         let fault = self.faults[index].clone();
         if let Some(times) = &mut self.faults[index].times {
             *times -= 1;
@@ -142,6 +162,10 @@ impl SimState {
                 tokens: HashMap::new(),
                 codes: HashMap::new(),
                 channels: HashMap::new(),
+                messages: Vec::new(),
+                post_pacer: Pacer::default(),
+                rate_limited_posts: 0,
+                ts_counter: 0,
                 faults: Vec::new(),
                 calls: Vec::new(),
                 limiter: RateLimiter::default(),

@@ -12,7 +12,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use super::{
-    conversations,
+    chat, conversations,
     faults::FaultKind,
     oauth,
     params::Params,
@@ -94,8 +94,12 @@ pub async fn dispatch(
         });
         fault
     });
+    let mut after_work = None;
     if let Some(fault) = fault {
         match fault.kind {
+            kind @ (FaultKind::RecordThenDelay { .. } | FaultKind::RecordThenDrop) => {
+                after_work = Some(kind);
+            }
             FaultKind::Delay { .. } => {
                 tokio::time::sleep(fault.delay().unwrap_or_default()).await;
             }
@@ -113,7 +117,7 @@ pub async fn dispatch(
         return state.with(|inner| oauth::access(inner, &headers, &params));
     }
 
-    state.with(|inner| {
+    let response = state.with(|inner| {
         let (token, workspace) = match authenticate(inner, token.as_deref()) {
             Ok(found) => found,
             Err(code) => return slack_error(code),
@@ -134,9 +138,31 @@ pub async fn dispatch(
             "conversations.list" => conversations::list(inner, &workspace, &params),
             "conversations.info" => conversations::info(inner, &workspace, &params),
             "conversations.join" => conversations::join(inner, &workspace, &params),
+            "conversations.history" => chat::history(inner, &workspace, &params),
+            "chat.postMessage" => chat::post_message(inner, &workspace, &params),
             _ => slack_error("unknown_method"),
         }
-    })
+    });
+    match after_work {
+        Some(FaultKind::RecordThenDelay { delay_ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            response
+        }
+        Some(FaultKind::RecordThenDrop) => dropped_connection(),
+        _ => response,
+    }
+}
+
+/// A 200 whose body breaks off: the client sees the connection drop mid-answer.
+fn dropped_connection() -> Response {
+    let broken = tokio_stream::iter([Err::<Bytes, std::io::Error>(std::io::Error::other(
+        "simulated connection drop",
+    ))]);
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from_stream(broken))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 fn auth_test(workspace: &Workspace) -> Response {

@@ -409,6 +409,14 @@ impl Store {
             .bind(id.as_uuid())
             .fetch_one(&mut *tx)
             .await?;
+            // Queued messages of a deleted integration will never be sent.
+            sqlx::query(
+                "UPDATE deliveries SET state = 'cancelled', last_error = 'integration_deleted'
+                 WHERE integration_id = $1 AND state IN ('queued', 'retrying')",
+            )
+            .bind(id.as_uuid())
+            .execute(&mut *tx)
+            .await?;
             audit::record(
                 &mut tx,
                 id,

@@ -3,16 +3,20 @@
 
 mod audit;
 mod channels;
+mod deliveries;
 mod integrations;
 mod oauth;
+mod outbox;
 
 use std::{future::Future, time::Duration};
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 pub use audit::AuditAction;
+pub use deliveries::{Enqueued, NewDelivery, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
 pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
+pub use outbox::{AttemptRecord, Claimed, Outcome, Pace};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

@@ -10,10 +10,12 @@ use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
 use switchboard::{
     config::{AuthConfig, Config, DatabaseConfig, EncryptionKey, LogFormat, SlackConfig},
+    delivery::DeliveryConfig,
     proto::v1::{self, integration_service_client::IntegrationServiceClient},
     slack_sim::{RunningSim, SimConfig},
     startup::Application,
     store::MIGRATOR,
+    store::Pace,
 };
 use tokio::sync::oneshot;
 use tonic::{Code, Request, Status, transport::Channel};
@@ -24,6 +26,8 @@ pub const API_KEY: &str = "test-service-key";
 pub const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-123";
 pub const REDIRECT_URI: &str = "https://app.example.test/slack/callback";
 pub const ENCRYPTION_KEY: [u8; 32] = [42u8; 32];
+/// The per-channel pace of tests, in the service and the simulator alike.
+pub const TEST_PACE: Duration = Duration::from_millis(20);
 
 fn init_logging() {
     static ONCE: Once = Once::new();
@@ -106,6 +110,17 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         otlp_endpoint: None,
         log_format: LogFormat::Human,
         request_timeout: Duration::from_secs(30),
+        delivery: DeliveryConfig {
+            pace: Pace {
+                channel_interval: TEST_PACE,
+                channel_burst: 3,
+                workspace: None,
+            },
+            retry_base: Duration::from_millis(50),
+            retry_cap: Duration::from_millis(500),
+            poll_interval: Duration::from_millis(200),
+            ..DeliveryConfig::default()
+        },
     }
 }
 
@@ -117,7 +132,13 @@ impl TestApp {
     /// Spawns with a config adjusted by `tweak` (e.g. another Slack URL).
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> Self {
         init_logging();
-        let sim = RunningSim::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        // Slack's pace, 50 times faster, so tests of pacing take seconds, not minutes.
+        let sim_config = SimConfig {
+            post_interval: TEST_PACE,
+            post_burst: 4,
+            ..SimConfig::default()
+        };
+        let sim = RunningSim::start("127.0.0.1:0".parse().unwrap(), sim_config)
             .await
             .expect("start slack-sim");
         let (db, url) = fresh_database().await;

@@ -6,6 +6,7 @@ mod duplicates;
 mod helpers;
 mod infra;
 mod manage;
+mod messaging;
 mod oauth;
 mod race;
 mod storage;

@@ -1,0 +1,265 @@
+//! One attempt at the head of a lane: decide, call Slack, classify what came back.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use secrecy::SecretString;
+
+use super::{Engine, backoff};
+use crate::{
+    core::secrets::token_binding,
+    domain::{ChannelState, DeliveryKind, DeliveryState},
+    slack::{PostMessage, SlackError, SlackErrorClass},
+    store::{AttemptRecord, Claimed, Outcome},
+};
+
+/// How often a reply looks again for its parent's ts.
+const PARENT_POLL: Duration = Duration::from_millis(500);
+/// Reconciliation looks this far before the first attempt (clock skew with Slack).
+const RECONCILE_SLACK: chrono::Duration = chrono::Duration::seconds(60);
+
+fn at(after: Duration) -> chrono::DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()
+}
+
+fn failed(error: &str) -> (Outcome, Option<AttemptRecord>) {
+    (
+        Outcome::Failed {
+            error: error.to_owned(),
+        },
+        None,
+    )
+}
+
+impl Engine {
+    /// Everything about one claimed delivery except recording it.
+    pub(super) async fn attempt(&self, head: &Claimed) -> (Outcome, Option<AttemptRecord>) {
+        // The integration and channel as they are now, not as they were at enqueue.
+        let Some(sealed) = &head.access_token_enc else {
+            return failed("integration_deleted");
+        };
+        if head.integration_enabled == Some(false) {
+            return failed("integration_disabled");
+        }
+        if head.integration_condition.as_deref() == Some("revoked") {
+            return failed("integration_revoked");
+        }
+        if let Some(state) = head.channel_state.as_deref().and_then(ChannelState::parse)
+            && state != ChannelState::Ready
+        {
+            return failed(&format!("channel_{}", state.as_str()));
+        }
+
+        let thread_ts = match head.kind() {
+            Some(DeliveryKind::Reply) => {
+                match head.parent_state.as_deref().and_then(DeliveryState::parse) {
+                    // Replies go in the thread of the root, never of another reply.
+                    Some(DeliveryState::Sent) => {
+                        head.parent_thread_ts.clone().or(head.parent_ts.clone())
+                    }
+                    Some(DeliveryState::Queued | DeliveryState::Retrying) => {
+                        return (
+                            Outcome::Wait {
+                                at: at(PARENT_POLL),
+                            },
+                            None,
+                        );
+                    }
+                    _ => return failed("PARENT_NOT_DELIVERED"),
+                }
+            }
+            _ => None,
+        };
+
+        let binding = token_binding(&head.team_id, &head.workspace_id);
+        let token = match self.cipher.decrypt(sealed, &binding) {
+            Ok(token) => token,
+            Err(_) => return failed("token_undecryptable"),
+        };
+
+        if let Some(started) = head.attempt_start_time {
+            match self.reconcile(head, &token, started).await {
+                Ok(Some(outcome)) => return (outcome, None),
+                Ok(None) if head.attempts >= self.config.max_attempts => {
+                    return failed("attempts_exhausted");
+                }
+                Ok(None) => {}
+                Err(err) => return self.after_error(head, err, Duration::ZERO).await,
+            }
+        }
+        self.post(head, &token, thread_ts).await
+    }
+
+    /// Looks in the channel's history for a post of this delivery that we did not hear
+    /// back about. `Some` when found (it is SENT), `None` when it never arrived.
+    async fn reconcile(
+        &self,
+        head: &Claimed,
+        token: &SecretString,
+        started: chrono::DateTime<Utc>,
+    ) -> Result<Option<Outcome>, SlackError> {
+        let found = self
+            .slack
+            .find_delivery_post(
+                token,
+                &head.channel_id,
+                &head.id.to_string(),
+                started - RECONCILE_SLACK,
+            )
+            .await?;
+        Ok(found.map(|message| {
+            tracing::info!(delivery_id = %head.id, ts = %message.ts, "reconciled a post of unknown outcome");
+            Outcome::Sent {
+                ts: message.ts,
+                thread_ts: message.thread_ts,
+            }
+        }))
+    }
+
+    async fn post(
+        &self,
+        head: &Claimed,
+        token: &SecretString,
+        thread_ts: Option<String>,
+    ) -> (Outcome, Option<AttemptRecord>) {
+        let delivery_id = head.id.to_string();
+        let post = PostMessage {
+            channel: &head.channel_id,
+            payload: &head.payload,
+            thread_ts: thread_ts.as_deref(),
+            delivery_id: &delivery_id,
+        };
+        let started = Instant::now();
+        let mut result = self.slack.chat_post_message(token, &post).await;
+        // Not in the channel (the bot was removed): join once, then post again.
+        if matches!(&result, Err(SlackError::Api { code }) if code == "not_in_channel") {
+            match self.slack.conversations_join(token, &head.channel_id).await {
+                Ok(()) => result = self.slack.chat_post_message(token, &post).await,
+                Err(err) => result = Err(err),
+            }
+        }
+        let latency = started.elapsed();
+        match result {
+            Ok(ts) => (
+                Outcome::Sent { ts, thread_ts },
+                Some(AttemptRecord {
+                    latency,
+                    outcome: "sent",
+                    slack_error: None,
+                }),
+            ),
+            Err(err) => self.after_error(head, err, latency).await,
+        }
+    }
+
+    /// Classifies a failed call and applies what it says about the integration or channel.
+    async fn after_error(
+        &self,
+        head: &Claimed,
+        err: SlackError,
+        latency: Duration,
+    ) -> (Outcome, Option<AttemptRecord>) {
+        let label = err.label();
+        let record = |outcome: &'static str| {
+            Some(AttemptRecord {
+                latency,
+                outcome,
+                slack_error: Some(label.clone()),
+            })
+        };
+        let attempts = head.attempts + 1;
+        let retry = |maybe_sent: bool| Outcome::Retry {
+            error: label.clone(),
+            at: at(backoff(
+                attempts,
+                self.config.retry_base,
+                self.config.retry_cap,
+            )),
+            counted: true,
+            maybe_sent,
+        };
+        match err.class() {
+            SlackErrorClass::RateLimited => {
+                let wait = match err {
+                    SlackError::RateLimited { retry_after } => retry_after,
+                    _ => Duration::from_secs(1),
+                };
+                // The workspace pauses; this delivery keeps its place and its budget.
+                let until = at(wait);
+                if let Err(e) = self.store.pause_workspace(&head.workspace_id, until).await {
+                    tracing::warn!(error = %e, "could not record a workspace pause");
+                }
+                (
+                    Outcome::Retry {
+                        error: label.clone(),
+                        at: until,
+                        counted: false,
+                        maybe_sent: false,
+                    },
+                    record("rate_limited"),
+                )
+            }
+            _ if err.outcome_unknown() => (retry(true), record("unknown")),
+            SlackErrorClass::Retryable | SlackErrorClass::TokenExpired => {
+                if attempts >= self.config.max_attempts {
+                    (
+                        Outcome::Failed {
+                            error: label.clone(),
+                        },
+                        record("failed"),
+                    )
+                } else {
+                    (retry(false), record("failed"))
+                }
+            }
+            SlackErrorClass::NeedsReconnect => {
+                self.side_effect_revoked(head, &label).await;
+                (
+                    Outcome::Failed {
+                        error: label.clone(),
+                    },
+                    record("failed"),
+                )
+            }
+            SlackErrorClass::ChannelProblem => {
+                let state = match label.as_str() {
+                    "channel_not_found" => Some(ChannelState::Deleted),
+                    "is_archived" => Some(ChannelState::Archived),
+                    "not_in_channel" => Some(ChannelState::BotRemoved),
+                    _ => None,
+                };
+                if let Some(state) = state {
+                    self.side_effect_channel(head, state).await;
+                }
+                (
+                    Outcome::Failed {
+                        error: label.clone(),
+                    },
+                    record("failed"),
+                )
+            }
+            SlackErrorClass::Permanent => (
+                Outcome::Failed {
+                    error: label.clone(),
+                },
+                record("failed"),
+            ),
+        }
+    }
+
+    async fn side_effect_revoked(&self, head: &Claimed, reason: &str) {
+        if let Err(e) = self.store.mark_revoked(head.integration_id(), reason).await {
+            tracing::warn!(error = %e, "could not mark the integration revoked");
+        }
+    }
+
+    async fn side_effect_channel(&self, head: &Claimed, state: ChannelState) {
+        if let Err(e) = self
+            .store
+            .set_channel_state(head.integration_id(), &head.channel_id, state)
+            .await
+        {
+            tracing::warn!(error = %e, "could not record the channel state");
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `chat.postMessage` and `conversations.history` (to find a post whose outcome we missed).
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{
+    SlackClient, SlackError,
+    client::{check_status, decode_envelope},
+};
+
+/// `metadata.event_type` of every message switchboard posts.
+pub const DELIVERY_EVENT_TYPE: &str = "switchboard_delivery";
+
+/// What to post (the stored payload plus where).
+pub struct PostMessage<'a> {
+    pub channel: &'a str,
+    pub payload: &'a Value,
+    pub thread_ts: Option<&'a str>,
+    /// Carried as message metadata so the post can be found again.
+    pub delivery_id: &'a str,
+}
+
+#[derive(Deserialize)]
+struct Posted {
+    ts: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryMessage {
+    pub ts: String,
+    #[serde(default)]
+    pub thread_ts: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct History {
+    #[serde(default)]
+    messages: Vec<HistoryMessage>,
+    #[serde(default)]
+    has_more: bool,
+    #[serde(default)]
+    response_metadata: Option<Value>,
+}
+
+impl SlackClient {
+    /// Posts as JSON (blocks and metadata are structured). Returns Slack's `ts`.
+    pub async fn chat_post_message(
+        &self,
+        token: &SecretString,
+        post: &PostMessage<'_>,
+    ) -> Result<String, SlackError> {
+        let mut body = post.payload.clone();
+        body["channel"] = json!(post.channel);
+        if let Some(thread_ts) = post.thread_ts {
+            body["thread_ts"] = json!(thread_ts);
+        }
+        body["metadata"] = json!({
+            "event_type": DELIVERY_EVENT_TYPE,
+            "event_payload": {"delivery_id": post.delivery_id},
+        });
+        let response = self
+            .http()
+            .post(self.method_url("chat.postMessage"))
+            .bearer_auth(token.expose_secret())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        let response = check_status(response)?;
+        let answer: Value = response
+            .json()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        decode_envelope::<Posted>(answer).map(|p| p.ts)
+    }
+
+    /// The ts of the message carrying `delivery_id` in its metadata, posted since `oldest`.
+    pub async fn find_delivery_post(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        delivery_id: &str,
+        oldest: DateTime<Utc>,
+    ) -> Result<Option<HistoryMessage>, SlackError> {
+        let oldest = format!("{}.000000", oldest.timestamp());
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut form = vec![
+                ("channel", channel),
+                ("oldest", oldest.as_str()),
+                ("limit", "200"),
+                ("include_all_metadata", "true"),
+            ];
+            if let Some(cursor) = &cursor {
+                form.push(("cursor", cursor));
+            }
+            let page: History = self.call("conversations.history", token, &form).await?;
+            let found = page.messages.into_iter().find(|m| {
+                m.metadata.as_ref().is_some_and(|meta| {
+                    meta["event_type"] == DELIVERY_EVENT_TYPE
+                        && meta["event_payload"]["delivery_id"] == delivery_id
+                })
+            });
+            if found.is_some() {
+                return Ok(found);
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m["next_cursor"].as_str().map(str::to_owned))
+                .filter(|c| !c.is_empty());
+            if !page.has_more || cursor.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+}

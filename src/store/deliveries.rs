@@ -1,0 +1,226 @@
+//! The outbox as the RPCs see it: enqueue (idempotent), read, list.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{Store, StoreError, retrying};
+use crate::domain::{Delivery, DeliveryKind, DeliveryState, IntegrationId};
+
+/// `pg_notify` channel that wakes delivery workers.
+pub const OUTBOX_CHANNEL: &str = "switchboard_outbox";
+
+pub(super) const DELIVERY_COLUMNS: &str = "id, integration_id, team_id, kind, internal_message_id, \
+    parent_internal_message_id, message_type, state, channel_id, slack_ts, thread_ts, attempts, \
+    last_error, create_time, next_attempt_time, sent_time";
+
+#[derive(FromRow)]
+pub(super) struct DeliveryRow {
+    id: Uuid,
+    integration_id: Uuid,
+    team_id: String,
+    kind: String,
+    internal_message_id: String,
+    parent_internal_message_id: Option<String>,
+    message_type: Option<String>,
+    state: String,
+    channel_id: String,
+    slack_ts: Option<String>,
+    thread_ts: Option<String>,
+    attempts: i32,
+    last_error: Option<String>,
+    create_time: DateTime<Utc>,
+    next_attempt_time: DateTime<Utc>,
+    sent_time: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<DeliveryRow> for Delivery {
+    type Error = StoreError;
+
+    fn try_from(row: DeliveryRow) -> Result<Self, StoreError> {
+        let corrupt = |what: &str| {
+            StoreError::Internal(sqlx::Error::Decode(
+                format!("delivery {}: unknown {what}", row.id).into(),
+            ))
+        };
+        Ok(Delivery {
+            id: row.id,
+            integration_id: IntegrationId::from_uuid(row.integration_id),
+            team_id: row.team_id,
+            kind: DeliveryKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
+            internal_message_id: row.internal_message_id,
+            parent_internal_message_id: row.parent_internal_message_id,
+            message_type: row.message_type,
+            state: DeliveryState::parse(&row.state).ok_or_else(|| corrupt("state"))?,
+            channel_id: row.channel_id,
+            slack_ts: row.slack_ts,
+            thread_ts: row.thread_ts,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            create_time: row.create_time,
+            next_attempt_time: row.next_attempt_time,
+            sent_time: row.sent_time,
+        })
+    }
+}
+
+pub struct NewDelivery {
+    pub id: Uuid,
+    pub integration_id: IntegrationId,
+    pub team_id: String,
+    pub workspace_id: String,
+    pub channel_id: String,
+    pub kind: DeliveryKind,
+    pub internal_message_id: String,
+    pub parent_internal_message_id: Option<String>,
+    pub message_type: Option<String>,
+    pub payload: serde_json::Value,
+    pub payload_hash: Vec<u8>,
+}
+
+pub enum Enqueued {
+    Created(Delivery),
+    /// The same id was sent before with the same payload.
+    Existing(Delivery),
+    /// The same id was sent before with another payload.
+    Conflict(Delivery),
+}
+
+async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Option<Delivery>, StoreError> {
+    let row: Option<DeliveryRow> = sqlx::query_as(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.map(Delivery::try_from).transpose()
+}
+
+impl Store {
+    /// Commits the delivery (or finds the one this id already made) and wakes the workers.
+    pub async fn enqueue(&self, new: &NewDelivery) -> Result<Enqueued, StoreError> {
+        retrying("enqueue", || async move {
+            let mut tx = self.pool.begin().await?;
+            let inserted: Option<Uuid> = sqlx::query_scalar(
+                "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
+                     kind, internal_message_id, parent_internal_message_id, message_type,
+                     payload, payload_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 ON CONFLICT ON CONSTRAINT deliveries_idempotency DO NOTHING
+                 RETURNING id",
+            )
+            .bind(new.id)
+            .bind(new.integration_id.as_uuid())
+            .bind(&new.team_id)
+            .bind(&new.workspace_id)
+            .bind(&new.channel_id)
+            .bind(new.kind.as_str())
+            .bind(&new.internal_message_id)
+            .bind(&new.parent_internal_message_id)
+            .bind(&new.message_type)
+            .bind(&new.payload)
+            .bind(&new.payload_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = inserted else {
+                let (id, hash): (Uuid, Vec<u8>) = sqlx::query_as(
+                    "SELECT id, payload_hash FROM deliveries
+                     WHERE integration_id = $1 AND internal_message_id = $2",
+                )
+                .bind(new.integration_id.as_uuid())
+                .bind(&new.internal_message_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let existing = fetch(&mut tx, id)
+                    .await?
+                    .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
+                tx.commit().await?;
+                return Ok(if hash == new.payload_hash {
+                    Enqueued::Existing(existing)
+                } else {
+                    Enqueued::Conflict(existing)
+                });
+            };
+            // An empty lane becomes due now; a busy one keeps its head's time.
+            sqlx::query(
+                "INSERT INTO channel_lanes (workspace_id, channel_id, next_due) VALUES ($1, $2, now())
+                 ON CONFLICT (workspace_id, channel_id)
+                 DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, now())",
+            )
+            .bind(&new.workspace_id)
+            .bind(&new.channel_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(OUTBOX_CHANNEL)
+                .execute(&mut *tx)
+                .await?;
+            let created = fetch(&mut tx, id)
+                .await?
+                .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
+            tx.commit().await?;
+            Ok(Enqueued::Created(created))
+        })
+        .await
+    }
+
+    pub async fn get_delivery(&self, id: Uuid) -> Result<Option<Delivery>, StoreError> {
+        retrying("get_delivery", || async move {
+            let mut conn = self.pool.acquire().await?;
+            fetch(&mut conn, id).await
+        })
+        .await
+    }
+
+    /// A post or reply by the caller's id.
+    pub async fn find_message(
+        &self,
+        integration_id: IntegrationId,
+        internal_message_id: &str,
+    ) -> Result<Option<Delivery>, StoreError> {
+        retrying("find_message", || async move {
+            let row: Option<DeliveryRow> = sqlx::query_as(&format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries
+                 WHERE integration_id = $1 AND internal_message_id = $2"
+            ))
+            .bind(integration_id.as_uuid())
+            .bind(internal_message_id)
+            .fetch_optional(&self.pool)
+            .await?;
+            row.map(Delivery::try_from).transpose()
+        })
+        .await
+    }
+
+    pub async fn list_deliveries(
+        &self,
+        integration_id: IntegrationId,
+        state: Option<DeliveryState>,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        retrying("list_deliveries", || async move {
+            let mut query = QueryBuilder::<Postgres>::new(format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE integration_id = "
+            ));
+            query.push_bind(integration_id.as_uuid());
+            if let Some(state) = state {
+                query.push(" AND state = ").push_bind(state.as_str());
+            }
+            if let Some((time, id)) = after {
+                query
+                    .push(" AND (create_time, id) > (")
+                    .push_bind(time)
+                    .push(", ")
+                    .push_bind(id)
+                    .push(")");
+            }
+            query
+                .push(" ORDER BY create_time, id LIMIT ")
+                .push_bind(limit);
+            let rows: Vec<DeliveryRow> = query.build_query_as().fetch_all(&self.pool).await?;
+            rows.into_iter().map(Delivery::try_from).collect()
+        })
+        .await
+    }
+}

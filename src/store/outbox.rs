@@ -1,0 +1,426 @@
+//! The outbox as the delivery workers see it. A worker leases whole channel lanes
+//! (`FOR UPDATE SKIP LOCKED`), so each channel has one message in flight across every
+//! replica, in `seq` order, paced by a GCRA kept in the lane row.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection};
+use uuid::Uuid;
+
+use super::{Store, StoreError, retrying};
+use crate::domain::{ChannelState, DeliveryKind, DeliveryState, IntegrationId};
+
+/// Pace of every channel (and optionally of a whole workspace), shared through Postgres.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// One message per `interval` per channel...
+    pub channel_interval: Duration,
+    /// ...after a burst of at most this many.
+    pub channel_burst: u32,
+    /// Optional workspace-wide cap: (interval, burst).
+    pub workspace: Option<(Duration, u32)>,
+}
+
+fn interval_sql(d: Duration) -> String {
+    format!("{} microseconds", d.as_micros())
+}
+
+/// GCRA tolerance: how far ahead of now the theoretical arrival time may be.
+fn burst_window(interval: Duration, burst: u32) -> Duration {
+    interval * burst.saturating_sub(1)
+}
+
+/// The head of a lane, handed to a worker with what it needs to send it.
+#[derive(Debug, FromRow)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub integration_id: Uuid,
+    pub team_id: String,
+    pub workspace_id: String,
+    pub channel_id: String,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub create_time: DateTime<Utc>,
+    /// Set when an earlier attempt may have reached Slack: reconcile before posting.
+    pub attempt_start_time: Option<DateTime<Utc>>,
+    pub access_token_enc: Option<Vec<u8>>,
+    pub integration_enabled: Option<bool>,
+    pub integration_condition: Option<String>,
+    pub channel_state: Option<String>,
+    pub parent_state: Option<String>,
+    pub parent_ts: Option<String>,
+    pub parent_thread_ts: Option<String>,
+}
+
+impl Claimed {
+    pub fn kind(&self) -> Option<DeliveryKind> {
+        DeliveryKind::parse(&self.kind)
+    }
+
+    pub fn integration_id(&self) -> IntegrationId {
+        IntegrationId::from_uuid(self.integration_id)
+    }
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Sent {
+        ts: String,
+        thread_ts: Option<String>,
+    },
+    /// Give up.
+    Failed { error: String },
+    /// Try again at `at`; `counted` attempts use up the retry budget (a 429 does not).
+    Retry {
+        error: String,
+        at: DateTime<Utc>,
+        counted: bool,
+        /// The post may have reached Slack: reconcile before the next one.
+        maybe_sent: bool,
+    },
+    /// Not attempted (a reply whose parent is not out yet): look again at `at`.
+    Wait { at: DateTime<Utc> },
+}
+
+/// A row of the attempt log.
+pub struct AttemptRecord {
+    pub latency: Duration,
+    pub outcome: &'static str,
+    pub slack_error: Option<String>,
+}
+
+const CLAIM_HEADS: &str = "
+    SELECT h.id, h.integration_id, h.team_id, h.workspace_id, h.channel_id, h.kind, h.payload,
+           h.attempts, h.create_time, h.attempt_start_time,
+           i.access_token_enc, i.enabled AS integration_enabled,
+           i.condition AS integration_condition, nc.state AS channel_state,
+           p.state AS parent_state, p.slack_ts AS parent_ts, p.thread_ts AS parent_thread_ts
+    FROM (
+        SELECT DISTINCT ON (d.workspace_id, d.channel_id) d.*
+        FROM deliveries d
+        JOIN unnest($1::text[], $2::text[]) AS lane(workspace_id, channel_id)
+          ON d.workspace_id = lane.workspace_id AND d.channel_id = lane.channel_id
+        WHERE d.state IN ('queued', 'retrying')
+        ORDER BY d.workspace_id, d.channel_id, d.seq
+    ) h
+    LEFT JOIN integrations i ON i.id = h.integration_id
+    LEFT JOIN notification_channels nc
+           ON nc.integration_id = h.integration_id AND nc.channel_id = h.channel_id
+    LEFT JOIN deliveries p
+           ON p.integration_id = h.integration_id
+          AND p.internal_message_id = h.parent_internal_message_id";
+
+impl Store {
+    /// Leases up to `limit` due lanes whose pace allows a message now, and returns their
+    /// heads. Each returned delivery is marked as attempted before the transaction ends,
+    /// so a crash from here on is reconciled by whoever takes the lane next.
+    pub async fn claim(
+        &self,
+        owner: Uuid,
+        limit: i64,
+        lease: Duration,
+        pace: Pace,
+    ) -> Result<Vec<Claimed>, StoreError> {
+        retrying("claim", || async move {
+            let mut tx = self.pool.begin().await?;
+            let lanes: Vec<(String, String)> = sqlx::query_as(&format!(
+                "WITH picked AS (
+                     SELECT workspace_id, channel_id FROM channel_lanes l
+                     WHERE next_due <= now()
+                       AND tat <= now() + interval '{window}'
+                       AND (lease_expire_time IS NULL OR lease_expire_time < now())
+                       AND NOT EXISTS (SELECT 1 FROM workspace_limits w
+                                       WHERE w.workspace_id = l.workspace_id AND w.paused_until > now())
+                     ORDER BY next_due
+                     LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+                 UPDATE channel_lanes l
+                 SET lease_owner = $1, lease_expire_time = now() + interval '{lease}',
+                     tat = GREATEST(l.tat, now()) + interval '{step}'
+                 FROM picked
+                 WHERE l.workspace_id = picked.workspace_id AND l.channel_id = picked.channel_id
+                 RETURNING l.workspace_id, l.channel_id",
+                window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst)),
+                lease = interval_sql(lease),
+                step = interval_sql(pace.channel_interval),
+            ))
+            .bind(owner)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            if lanes.is_empty() {
+                return Ok(vec![]);
+            }
+            let lanes = match pace.workspace {
+                Some(cap) => within_workspace_cap(&mut tx, lanes, cap, pace.channel_interval).await?,
+                None => lanes,
+            };
+            let (workspaces, channels): (Vec<String>, Vec<String>) = lanes.iter().cloned().unzip();
+            let heads: Vec<Claimed> = sqlx::query_as(CLAIM_HEADS)
+                .bind(&workspaces)
+                .bind(&channels)
+                .fetch_all(&mut *tx)
+                .await?;
+            // Lanes whose queue turned out empty (sent or cancelled meanwhile) go idle.
+            sqlx::query(
+                "UPDATE channel_lanes l SET next_due = NULL, lease_owner = NULL, lease_expire_time = NULL
+                 FROM unnest($1::text[], $2::text[]) AS lane(workspace_id, channel_id)
+                 WHERE l.workspace_id = lane.workspace_id AND l.channel_id = lane.channel_id
+                   AND NOT EXISTS (SELECT 1 FROM deliveries d
+                                   WHERE d.workspace_id = l.workspace_id AND d.channel_id = l.channel_id
+                                     AND d.state IN ('queued', 'retrying'))",
+            )
+            .bind(&workspaces)
+            .bind(&channels)
+            .execute(&mut *tx)
+            .await?;
+            let ids: Vec<Uuid> = heads.iter().map(|h| h.id).collect();
+            sqlx::query(
+                "UPDATE deliveries SET attempt_start_time = COALESCE(attempt_start_time, now())
+                 WHERE id = ANY($1)",
+            )
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(heads)
+        })
+        .await
+    }
+
+    /// Records how the attempt on `head` ended and hands its lane back.
+    pub async fn finish(
+        &self,
+        owner: Uuid,
+        head: &Claimed,
+        outcome: &Outcome,
+        attempt: Option<&AttemptRecord>,
+    ) -> Result<(), StoreError> {
+        retrying("finish", || async move {
+            let mut tx = self.pool.begin().await?;
+            match outcome {
+                Outcome::Sent { ts, thread_ts } => {
+                    sqlx::query(
+                        "UPDATE deliveries SET state = 'sent', slack_ts = $2, thread_ts = $3,
+                             sent_time = now(), attempts = attempts + 1, last_error = NULL,
+                             attempt_start_time = NULL
+                         WHERE id = $1",
+                    )
+                    .bind(head.id)
+                    .bind(ts)
+                    .bind(thread_ts)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Outcome::Failed { error } => {
+                    sqlx::query(
+                        "UPDATE deliveries SET state = 'failed', last_error = $2,
+                             attempts = attempts + $3, attempt_start_time = NULL
+                         WHERE id = $1",
+                    )
+                    .bind(head.id)
+                    .bind(error)
+                    .bind(i32::from(attempt.is_some()))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Outcome::Retry {
+                    error,
+                    at,
+                    counted,
+                    maybe_sent,
+                } => {
+                    sqlx::query(
+                        "UPDATE deliveries SET state = CASE WHEN $4 THEN 'retrying' ELSE state END,
+                             last_error = $2, next_attempt_time = $3,
+                             attempts = attempts + CASE WHEN $4 THEN 1 ELSE 0 END,
+                             attempt_start_time = CASE WHEN $5 THEN attempt_start_time END
+                         WHERE id = $1",
+                    )
+                    .bind(head.id)
+                    .bind(error)
+                    .bind(at)
+                    .bind(counted)
+                    .bind(maybe_sent)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Outcome::Wait { at } => {
+                    sqlx::query(
+                        "UPDATE deliveries SET next_attempt_time = $2, attempt_start_time = NULL
+                         WHERE id = $1",
+                    )
+                    .bind(head.id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            if let Some(attempt) = attempt {
+                sqlx::query(
+                    "INSERT INTO delivery_attempts
+                         (delivery_id, integration_id, team_id, latency_ms, outcome, slack_error)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(head.id)
+                .bind(head.integration_id)
+                .bind(&head.team_id)
+                .bind(i32::try_from(attempt.latency.as_millis()).unwrap_or(i32::MAX))
+                .bind(attempt.outcome)
+                .bind(&attempt.slack_error)
+                .execute(&mut *tx)
+                .await?;
+            }
+            release_lane(&mut tx, owner, &head.workspace_id, &head.channel_id).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Slack rate limited the workspace: no channel of it is claimed before `until`.
+    pub async fn pause_workspace(
+        &self,
+        workspace_id: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        retrying("pause_workspace", || async move {
+            sqlx::query(
+                "INSERT INTO workspace_limits (workspace_id, paused_until) VALUES ($1, $2)
+                 ON CONFLICT (workspace_id)
+                 DO UPDATE SET paused_until = GREATEST(workspace_limits.paused_until, EXCLUDED.paused_until)",
+            )
+            .bind(workspace_id)
+            .bind(until)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Slack said the token is dead: the integration needs a reconnect.
+    pub async fn mark_revoked(&self, id: IntegrationId, reason: &str) -> Result<(), StoreError> {
+        retrying("mark_revoked", || async move {
+            sqlx::query(
+                "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
+                 WHERE id = $1 AND condition <> 'revoked'",
+            )
+            .bind(id.as_uuid())
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Slack said the channel is gone or archived.
+    pub async fn set_channel_state(
+        &self,
+        id: IntegrationId,
+        channel_id: &str,
+        state: ChannelState,
+    ) -> Result<(), StoreError> {
+        retrying("set_channel_state", || async move {
+            sqlx::query(
+                "UPDATE notification_channels SET state = $3, update_time = now()
+                 WHERE integration_id = $1 AND channel_id = $2",
+            )
+            .bind(id.as_uuid())
+            .bind(channel_id)
+            .bind(state.as_str())
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// When the next lane may become claimable (for the workers' sleep).
+    pub async fn next_lane_time(&self, pace: Pace) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst));
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT min(GREATEST(next_due, tat - interval '{window}', COALESCE(lease_expire_time, next_due)))
+             FROM channel_lanes WHERE next_due IS NOT NULL"
+        ))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The state of a delivery, for callers waiting on it.
+    pub async fn delivery_state(&self, id: Uuid) -> Result<Option<DeliveryState>, StoreError> {
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM deliveries WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(state.as_deref().and_then(DeliveryState::parse))
+    }
+}
+
+/// Keeps the lanes whose workspace is within its cap; gives the others back untouched
+/// (their channel pace step undone).
+async fn within_workspace_cap(
+    conn: &mut PgConnection,
+    lanes: Vec<(String, String)>,
+    (interval, burst): (Duration, u32),
+    channel_interval: Duration,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let mut kept = Vec::with_capacity(lanes.len());
+    for (workspace, channel) in lanes {
+        let allowed: Option<i32> = sqlx::query_scalar(&format!(
+            "INSERT INTO workspace_limits (workspace_id, tat) VALUES ($1, now() + interval '{step}')
+             ON CONFLICT (workspace_id) DO UPDATE
+             SET tat = GREATEST(workspace_limits.tat, now()) + interval '{step}'
+             WHERE workspace_limits.tat <= now() + interval '{window}'
+             RETURNING 1",
+            step = interval_sql(interval),
+            window = interval_sql(burst_window(interval, burst)),
+        ))
+        .bind(&workspace)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if allowed.is_some() {
+            kept.push((workspace, channel));
+        } else {
+            sqlx::query(&format!(
+                "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
+                     tat = tat - interval '{step}'
+                 WHERE workspace_id = $1 AND channel_id = $2",
+                step = interval_sql(channel_interval),
+            ))
+            .bind(&workspace)
+            .bind(&channel)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(kept)
+}
+
+/// Hands a lane back: due again when its (new) head is.
+async fn release_lane(
+    conn: &mut PgConnection,
+    owner: Uuid,
+    workspace_id: &str,
+    channel_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
+             next_due = (SELECT next_attempt_time FROM deliveries
+                         WHERE workspace_id = $2 AND channel_id = $3
+                           AND state IN ('queued', 'retrying')
+                         ORDER BY seq LIMIT 1)
+         WHERE workspace_id = $2 AND channel_id = $3 AND lease_owner = $1",
+    )
+    .bind(owner)
+    .bind(workspace_id)
+    .bind(channel_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
