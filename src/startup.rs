@@ -25,6 +25,8 @@ use crate::{
 
 /// Largest gRPC message accepted.
 const MAX_GRPC_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// MessagingService takes batches of up to 1,000 messages.
+const MAX_MESSAGING_MESSAGE_BYTES: usize = 48 * 1024 * 1024;
 /// Concurrent requests per client connection before callers queue.
 const MAX_CONCURRENT_PER_CONNECTION: usize = 256;
 
@@ -124,7 +126,7 @@ impl Application {
                 core.clone(),
                 self.config.request_timeout,
             ))
-            .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+            .max_decoding_message_size(MAX_MESSAGING_MESSAGE_BYTES),
             auth,
         );
         let workers = self.config.delivery.enabled.then(|| {

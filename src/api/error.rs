@@ -166,6 +166,16 @@ impl From<CoreError> for Status {
                     &[("internal_message_id", internal_message_id)],
                 ),
             ),
+            CoreError::MessageNotDelivered {
+                internal_message_id,
+            } => status(
+                Code::FailedPrecondition,
+                format!("message {internal_message_id} has not reached Slack"),
+                info(
+                    "MESSAGE_NOT_DELIVERED",
+                    &[("internal_message_id", internal_message_id)],
+                ),
+            ),
             CoreError::NotFound { resource, id } => status(
                 Code::NotFound,
                 format!("{resource} {id} not found"),

@@ -2,13 +2,15 @@ use std::time::{Duration, Instant};
 
 use tonic::{Request, Response, Status, metadata::MetadataMap};
 
-use super::{Violations, caller, convert::timestamp};
+use super::{
+    Violations, caller,
+    messages::{
+        delivery_to_proto, optional_message_id, parse_grpc_timeout, parse_message, state_from_proto,
+    },
+};
 use crate::{
     core::{Core, CoreError, SendRequest},
-    domain::{
-        Delivery, DeliveryKind, DeliveryState, FieldViolation, IntegrationId, MessageInput,
-        OutboundMessage, parse_internal_message_id, parse_message_type,
-    },
+    domain::{FieldViolation, IntegrationId, parse_internal_message_id, parse_message_type},
     proto::v1::{self, messaging_service_server::MessagingService},
 };
 
@@ -44,147 +46,23 @@ impl MessagingApi {
     }
 }
 
-/// gRPC's `grpc-timeout` header: digits and a unit (H, M, S, m, u, n).
-fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
-    let (digits, unit) = raw.split_at(raw.len().checked_sub(1)?);
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n * 3600),
-        "M" => Duration::from_secs(n * 60),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
-
-/// `google.protobuf.Value` as JSON (Block Kit is JSON).
-fn to_json(value: prost_types::Value) -> serde_json::Value {
-    use prost_types::value::Kind;
-    match value.kind {
-        None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
-        Some(Kind::BoolValue(b)) => serde_json::Value::Bool(b),
-        Some(Kind::NumberValue(n)) => serde_json::Number::from_f64(n)
-            .map(|n| {
-                // Integral numbers stay integers (Block Kit has counts, not floats).
-                if n.as_f64()
-                    .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                {
-                    serde_json::Value::from(n.as_f64().unwrap_or_default() as i64)
-                } else {
-                    serde_json::Value::Number(n)
-                }
-            })
-            .unwrap_or(serde_json::Value::Null),
-        Some(Kind::StringValue(s)) => serde_json::Value::String(s),
-        Some(Kind::ListValue(list)) => {
-            serde_json::Value::Array(list.values.into_iter().map(to_json).collect())
-        }
-        Some(Kind::StructValue(s)) => {
-            serde_json::Value::Object(s.fields.into_iter().map(|(k, v)| (k, to_json(v))).collect())
-        }
-    }
-}
-
-fn parse_message(message: Option<v1::Message>) -> Result<OutboundMessage, Vec<FieldViolation>> {
-    let Some(v1::Message {
-        text,
-        blocks,
-        template,
-        unfurl_links,
-        unfurl_media,
-    }) = message
-    else {
-        return Err(vec![FieldViolation::new("message", "is required")]);
-    };
-    OutboundMessage::parse(MessageInput {
-        text,
-        blocks: blocks.map(|list| list.values.into_iter().map(to_json).collect()),
-        template: template.map(|t| (t.name, t.variables.into_iter().collect())),
-        unfurl_links,
-        unfurl_media,
-    })
-}
-
-fn optional_message_id(field: &str, raw: &str) -> Result<Option<String>, FieldViolation> {
-    if raw.is_empty() {
-        Ok(None)
-    } else {
-        parse_internal_message_id(field, raw).map(Some)
-    }
-}
-
-pub fn delivery_to_proto(d: &Delivery) -> v1::Delivery {
-    v1::Delivery {
-        id: d.id.to_string(),
-        integration_id: d.integration_id.to_string(),
-        kind: match d.kind {
-            DeliveryKind::Post => v1::DeliveryKind::Post,
-            DeliveryKind::Reply => v1::DeliveryKind::Reply,
-        } as i32,
-        internal_message_id: d.internal_message_id.clone(),
-        parent_internal_message_id: d.parent_internal_message_id.clone().unwrap_or_default(),
-        message_type: d.message_type.clone().unwrap_or_default(),
-        state: state_to_proto(d.state) as i32,
-        channel_id: d.channel_id.clone(),
-        slack_ts: d.slack_ts.clone().unwrap_or_default(),
-        thread_ts: d.thread_ts.clone().unwrap_or_default(),
-        attempts: d.attempts,
-        last_error: d.last_error.clone().unwrap_or_default(),
-        create_time: Some(timestamp(d.create_time)),
-        next_attempt_time: (!d.state.is_final()).then(|| timestamp(d.next_attempt_time)),
-        sent_time: d.sent_time.map(timestamp),
-    }
-}
-
-fn state_to_proto(state: DeliveryState) -> v1::DeliveryState {
-    match state {
-        DeliveryState::Queued => v1::DeliveryState::Queued,
-        DeliveryState::Retrying => v1::DeliveryState::Retrying,
-        DeliveryState::Sent => v1::DeliveryState::Sent,
-        DeliveryState::Failed => v1::DeliveryState::Failed,
-        DeliveryState::Cancelled => v1::DeliveryState::Cancelled,
-    }
-}
-
-fn state_from_proto(state: v1::DeliveryState) -> Option<DeliveryState> {
-    Some(match state {
-        v1::DeliveryState::Unspecified => return None,
-        v1::DeliveryState::Queued => DeliveryState::Queued,
-        v1::DeliveryState::Retrying => DeliveryState::Retrying,
-        v1::DeliveryState::Sent => DeliveryState::Sent,
-        v1::DeliveryState::Failed => DeliveryState::Failed,
-        v1::DeliveryState::Cancelled => DeliveryState::Cancelled,
-    })
-}
+/// Most requests in one BatchSendMessages call.
+pub const MAX_BATCH: usize = 1000;
 
 impl MessagingApi {
-    async fn send(
+    /// A SendMessageRequest as the core takes it, or every bad field at once.
+    fn parse_send(
         &self,
-        caller: &crate::domain::Caller,
-        request: SendRequest,
-    ) -> Result<Response<v1::Delivery>, Status> {
-        let delivery = self.core.send_message(caller, request).await?;
-        Ok(Response::new(delivery_to_proto(&delivery)))
-    }
-}
-
-#[tonic::async_trait]
-impl MessagingService for MessagingApi {
-    async fn send_message(
-        &self,
-        request: Request<v1::SendMessageRequest>,
-    ) -> Result<Response<v1::Delivery>, Status> {
-        let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
+        request: v1::SendMessageRequest,
+        metadata: &MetadataMap,
+    ) -> Result<SendRequest, Status> {
         let v1::SendMessageRequest {
             integration_id,
             message,
             internal_message_id,
             message_type,
             wait_for_delivery,
-        } = request.into_inner();
+        } = request;
         let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", &integration_id));
         let message_id = violations.check(optional_message_id(
@@ -201,15 +79,59 @@ impl MessagingService for MessagingApi {
         else {
             unreachable!("violations checked above")
         };
-        let request = SendRequest {
+        Ok(SendRequest {
             integration_id: id,
             message,
             internal_message_id: message_id,
             message_type,
             parent_internal_message_id: None,
-            wait_until: self.wait_until(&metadata, wait_for_delivery),
-        };
-        self.send(&caller, request).await
+            wait_until: self.wait_until(metadata, wait_for_delivery),
+        })
+    }
+
+    /// The (integration, message id) pair every edit and thread call names.
+    fn message_ref(
+        integration_id: &str,
+        internal_message_id: &str,
+    ) -> Result<(IntegrationId, String), Status> {
+        let mut violations = Violations::default();
+        let id = violations.check(IntegrationId::parse("integration_id", integration_id));
+        let message = violations.check(parse_internal_message_id(
+            "internal_message_id",
+            internal_message_id,
+        ));
+        violations.into_result()?;
+        match (id, message) {
+            (Some(id), Some(message)) => Ok((id, message)),
+            _ => unreachable!("violations checked above"),
+        }
+    }
+}
+
+/// A failed batch item as a `google.rpc.Status`, with its details.
+fn rpc_status(status: &Status) -> tonic_types::pb::Status {
+    use prost::Message;
+    tonic_types::pb::Status::decode(status.details())
+        .ok()
+        .filter(|s| s.code != 0)
+        .unwrap_or_else(|| tonic_types::pb::Status {
+            code: status.code() as i32,
+            message: status.message().to_owned(),
+            details: vec![],
+        })
+}
+
+#[tonic::async_trait]
+impl MessagingService for MessagingApi {
+    async fn send_message(
+        &self,
+        request: Request<v1::SendMessageRequest>,
+    ) -> Result<Response<v1::Delivery>, Status> {
+        let caller = caller(&request)?;
+        let metadata = request.metadata().clone();
+        let send = self.parse_send(request.into_inner(), &metadata)?;
+        let delivery = self.core.send_message(&caller, send).await?;
+        Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
     async fn reply_to_message(
@@ -248,7 +170,7 @@ impl MessagingService for MessagingApi {
             unreachable!("violations checked above")
         };
         message.reply_broadcast = reply_broadcast;
-        let request = SendRequest {
+        let send = SendRequest {
             integration_id: id,
             message,
             internal_message_id: message_id,
@@ -256,9 +178,143 @@ impl MessagingService for MessagingApi {
             parent_internal_message_id: Some(parent),
             wait_until: self.wait_until(&metadata, wait_for_delivery),
         };
-        self.send(&caller, request).await
+        let delivery = self.core.send_message(&caller, send).await?;
+        Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
+    async fn update_message(
+        &self,
+        request: Request<v1::UpdateMessageRequest>,
+    ) -> Result<Response<v1::Delivery>, Status> {
+        let caller = caller(&request)?;
+        let metadata = request.metadata().clone();
+        let v1::UpdateMessageRequest {
+            integration_id,
+            internal_message_id,
+            message,
+            wait_for_delivery,
+        } = request.into_inner();
+        let parsed = parse_message(message);
+        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
+        let message = parsed.map_err(CoreError::InvalidArgument)?;
+        let delivery = self
+            .core
+            .edit_message(
+                &caller,
+                id,
+                &message_id,
+                Some(message),
+                self.wait_until(&metadata, wait_for_delivery),
+            )
+            .await?;
+        Ok(Response::new(delivery_to_proto(&delivery)))
+    }
+
+    async fn delete_message(
+        &self,
+        request: Request<v1::DeleteMessageRequest>,
+    ) -> Result<Response<v1::Delivery>, Status> {
+        let caller = caller(&request)?;
+        let metadata = request.metadata().clone();
+        let v1::DeleteMessageRequest {
+            integration_id,
+            internal_message_id,
+            wait_for_delivery,
+        } = request.into_inner();
+        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
+        let delivery = self
+            .core
+            .edit_message(
+                &caller,
+                id,
+                &message_id,
+                None,
+                self.wait_until(&metadata, wait_for_delivery),
+            )
+            .await?;
+        Ok(Response::new(delivery_to_proto(&delivery)))
+    }
+
+    async fn get_message_thread(
+        &self,
+        request: Request<v1::GetMessageThreadRequest>,
+    ) -> Result<Response<v1::GetMessageThreadResponse>, Status> {
+        let caller = caller(&request)?;
+        let v1::GetMessageThreadRequest {
+            integration_id,
+            internal_message_id,
+        } = request.into_inner();
+        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
+        let thread = self
+            .core
+            .get_message_thread(&caller, id, &message_id)
+            .await?;
+        Ok(Response::new(v1::GetMessageThreadResponse {
+            messages: thread
+                .into_iter()
+                .map(|m| v1::ThreadMessage {
+                    ts: m.ts,
+                    text: m.text,
+                    user_id: m.user,
+                    bot_id: m.bot_id,
+                    thread_ts: m.thread_ts.unwrap_or_default(),
+                })
+                .collect(),
+        }))
+    }
+
+    async fn batch_send_messages(
+        &self,
+        request: Request<v1::BatchSendMessagesRequest>,
+    ) -> Result<Response<v1::BatchSendMessagesResponse>, Status> {
+        let caller = caller(&request)?;
+        let metadata = request.metadata().clone();
+        let v1::BatchSendMessagesRequest { requests } = request.into_inner();
+        if requests.len() > MAX_BATCH {
+            return Err(CoreError::invalid(FieldViolation::new(
+                "requests",
+                format!("at most {MAX_BATCH} requests per batch"),
+            ))
+            .into());
+        }
+        let mut results = Vec::with_capacity(requests.len());
+        for item in requests {
+            let outcome = match self.parse_send(item, &metadata) {
+                Ok(send) => self
+                    .core
+                    .send_message(&caller, send)
+                    .await
+                    .map_err(Status::from),
+                Err(status) => Err(status),
+            };
+            results.push(v1::BatchSendResult {
+                result: Some(match outcome {
+                    Ok(delivery) => {
+                        v1::batch_send_result::Result::Delivery(delivery_to_proto(&delivery))
+                    }
+                    Err(status) => v1::batch_send_result::Result::Error(rpc_status(&status)),
+                }),
+            });
+        }
+        Ok(Response::new(v1::BatchSendMessagesResponse { results }))
+    }
+
+    async fn validate_messaging_capability(
+        &self,
+        request: Request<v1::ValidateMessagingCapabilityRequest>,
+    ) -> Result<Response<v1::ValidateMessagingCapabilityResponse>, Status> {
+        let caller = caller(&request)?;
+        let v1::ValidateMessagingCapabilityRequest { integration_id } = request.into_inner();
+        let id =
+            IntegrationId::parse("integration_id", &integration_id).map_err(CoreError::invalid)?;
+        let capability = self.core.validate_messaging_capability(&caller, id).await?;
+        Ok(Response::new(v1::ValidateMessagingCapabilityResponse {
+            can_send: capability.can_send,
+            integration_active: capability.integration_active,
+            channel_configured: capability.channel_configured,
+            reason: capability.reason,
+        }))
+    }
     async fn get_delivery(
         &self,
         request: Request<v1::GetDeliveryRequest>,
@@ -308,19 +364,5 @@ impl MessagingService for MessagingApi {
             deliveries: deliveries.iter().map(delivery_to_proto).collect(),
             next_page_token: next.unwrap_or_default(),
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grpc_timeouts_parse() {
-        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_grpc_timeout("2M"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_grpc_timeout("x"), None);
-        assert_eq!(parse_grpc_timeout(""), None);
     }
 }

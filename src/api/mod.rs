@@ -6,6 +6,7 @@ mod channel_service;
 mod convert;
 mod error;
 mod integration_service;
+mod messages;
 mod messaging_service;
 
 pub use auth::Authenticator;

@@ -56,6 +56,8 @@ pub enum CoreError {
     MessageAlreadyExists { delivery_id: String },
     #[error("message {internal_message_id} not found")]
     MessageNotFound { internal_message_id: String },
+    #[error("message {internal_message_id} has not reached Slack")]
+    MessageNotDelivered { internal_message_id: String },
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
     #[error("permission denied")]

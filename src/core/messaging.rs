@@ -11,14 +11,24 @@ use uuid::Uuid;
 use super::{Core, CoreError};
 use crate::{
     domain::{
-        Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, FieldViolation, IntegrationId,
-        OutboundMessage,
+        Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, FieldViolation, Integration,
+        IntegrationId, IntegrationStatus, OutboundMessage,
     },
+    slack::ThreadMessage,
     store::{Enqueued, NewDelivery},
 };
 
 /// How often a waiting caller looks at its delivery.
 const WAIT_POLL: Duration = Duration::from_millis(25);
+
+/// ValidateMessagingCapability's answer.
+pub struct Capability {
+    pub can_send: bool,
+    pub integration_active: bool,
+    pub channel_configured: bool,
+    /// Empty when `can_send`.
+    pub reason: String,
+}
 
 pub struct SendRequest {
     pub integration_id: IntegrationId,
@@ -92,29 +102,20 @@ impl Core {
         };
         let payload =
             serde_json::to_value(&request.message).map_err(|e| CoreError::Internal(Box::new(e)))?;
-        let payload_bytes =
-            serde_json::to_vec(&payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
-        let new = NewDelivery {
-            id: Uuid::new_v4(),
-            integration_id: integration.id,
-            team_id: integration.team_id.to_string(),
-            workspace_id: integration.workspace_id.to_string(),
-            channel_id,
+        let internal_message_id = request
+            .internal_message_id
+            .clone()
+            .unwrap_or_else(|| Uuid::new_v4().to_string());
+        let new = self.new_delivery(
+            &integration,
             kind,
-            internal_message_id: request
-                .internal_message_id
-                .clone()
-                .unwrap_or_else(|| Uuid::new_v4().to_string()),
-            parent_internal_message_id: request.parent_internal_message_id.clone(),
-            message_type: request.message_type.clone(),
-            payload_hash: payload_hash(
-                kind,
-                request.parent_internal_message_id.as_deref(),
-                request.message_type.as_deref(),
-                &payload_bytes,
-            ),
+            channel_id,
+            internal_message_id,
+            request.parent_internal_message_id.clone(),
+            request.message_type.clone(),
             payload,
-        };
+            None,
+        )?;
         let delivery = match self.store.enqueue(&new).await? {
             Enqueued::Created(delivery) | Enqueued::Existing(delivery) => delivery,
             Enqueued::Conflict(existing) => {
@@ -123,10 +124,166 @@ impl Core {
                 });
             }
         };
-        match request.wait_until {
+        self.maybe_wait(delivery, request.wait_until).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_delivery(
+        &self,
+        integration: &Integration,
+        kind: DeliveryKind,
+        channel_id: String,
+        internal_message_id: String,
+        parent_internal_message_id: Option<String>,
+        message_type: Option<String>,
+        payload: serde_json::Value,
+        target_delivery_id: Option<Uuid>,
+    ) -> Result<NewDelivery, CoreError> {
+        let payload_bytes =
+            serde_json::to_vec(&payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
+        Ok(NewDelivery {
+            id: Uuid::new_v4(),
+            integration_id: integration.id,
+            team_id: integration.team_id.to_string(),
+            workspace_id: integration.workspace_id.to_string(),
+            channel_id,
+            kind,
+            payload_hash: payload_hash(
+                kind,
+                parent_internal_message_id.as_deref(),
+                message_type.as_deref(),
+                &payload_bytes,
+            ),
+            internal_message_id,
+            parent_internal_message_id,
+            message_type,
+            payload,
+            target_delivery_id,
+        })
+    }
+
+    async fn maybe_wait(
+        &self,
+        delivery: Delivery,
+        wait_until: Option<Instant>,
+    ) -> Result<Delivery, CoreError> {
+        match wait_until {
             Some(until) if !delivery.state.is_final() => self.wait_for(delivery, until).await,
             _ => Ok(delivery),
         }
+    }
+
+    /// A post or reply sent through this integration, by the caller's id.
+    async fn sent_message(
+        &self,
+        integration: &Integration,
+        internal_message_id: &str,
+    ) -> Result<Delivery, CoreError> {
+        self.store
+            .find_message(integration.id, internal_message_id)
+            .await?
+            .ok_or_else(|| CoreError::MessageNotFound {
+                internal_message_id: internal_message_id.to_owned(),
+            })
+    }
+
+    /// UpdateMessage (`Some(message)`) and DeleteMessage (`None`): queued behind the post
+    /// they change, in its channel.
+    pub async fn edit_message(
+        &self,
+        caller: &Caller,
+        integration_id: IntegrationId,
+        internal_message_id: &str,
+        replacement: Option<OutboundMessage>,
+        wait_until: Option<Instant>,
+    ) -> Result<Delivery, CoreError> {
+        let integration = self.active_integration(caller, integration_id).await?;
+        let target = self.sent_message(&integration, internal_message_id).await?;
+        let (kind, payload) = match &replacement {
+            Some(message) => (
+                DeliveryKind::Update,
+                serde_json::to_value(message).map_err(|e| CoreError::Internal(Box::new(e)))?,
+            ),
+            None => (DeliveryKind::Delete, serde_json::json!({})),
+        };
+        let new = self.new_delivery(
+            &integration,
+            kind,
+            target.channel_id.clone(),
+            target.internal_message_id.clone(),
+            None,
+            target.message_type.clone(),
+            payload,
+            Some(target.id),
+        )?;
+        // Updates and deletes are not deduplicated: each call is one change.
+        let delivery = match self.store.enqueue(&new).await? {
+            Enqueued::Created(d) | Enqueued::Existing(d) | Enqueued::Conflict(d) => d,
+        };
+        self.maybe_wait(delivery, wait_until).await
+    }
+
+    /// The thread a message belongs to, from Slack (`conversations.replies`).
+    pub async fn get_message_thread(
+        &self,
+        caller: &Caller,
+        integration_id: IntegrationId,
+        internal_message_id: &str,
+    ) -> Result<Vec<ThreadMessage>, CoreError> {
+        let integration = self.get_integration(caller, integration_id).await?;
+        let message = self.sent_message(&integration, internal_message_id).await?;
+        let root = match (
+            &message.state,
+            message.thread_ts.clone().or(message.slack_ts.clone()),
+        ) {
+            (DeliveryState::Sent, Some(root)) => root,
+            _ => {
+                return Err(CoreError::MessageNotDelivered {
+                    internal_message_id: internal_message_id.to_owned(),
+                });
+            }
+        };
+        let token = self.access_token(&integration).await?;
+        self.slack
+            .conversations_replies(&token, &message.channel_id, &root)
+            .await
+            .map_err(CoreError::from_slack)
+    }
+
+    /// Whether a message sent now would go out, and if not, why.
+    pub async fn validate_messaging_capability(
+        &self,
+        caller: &Caller,
+        integration_id: IntegrationId,
+    ) -> Result<Capability, CoreError> {
+        let integration = self.get_integration(caller, integration_id).await?;
+        let integration_active = integration.status() == IntegrationStatus::Active;
+        let channel = integration.notification_channel.as_ref();
+        let channel_configured = channel.is_some_and(|c| c.state == ChannelState::Ready);
+        let token_problem = match self.access_token(&integration).await {
+            Ok(token) => self.slack.auth_test(&token).await.err().map(|e| e.label()),
+            Err(_) => Some("token_unavailable".to_owned()),
+        };
+        let reason = if !integration_active {
+            format!(
+                "integration_{}",
+                integration.status_reason().unwrap_or("not_active")
+            )
+        } else if let Some(problem) = &token_problem {
+            problem.clone()
+        } else if let Some(c) = channel.filter(|c| c.state != ChannelState::Ready) {
+            format!("notification_channel_{}", c.state.as_str())
+        } else if channel.is_none() {
+            "notification_channel_not_set".to_owned()
+        } else {
+            String::new()
+        };
+        Ok(Capability {
+            can_send: integration_active && channel_configured && token_problem.is_none(),
+            integration_active,
+            channel_configured,
+            reason,
+        })
     }
 
     /// Waits until the delivery is final or `until`; either way answers its current state.

@@ -14,7 +14,7 @@ use std::time::Duration;
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
-pub use messaging::SendRequest;
+pub use messaging::{Capability, SendRequest};
 
 use crate::{
     config::Config,

@@ -50,6 +50,23 @@ impl Engine {
             return failed(&format!("channel_{}", state.as_str()));
         }
 
+        let edited_ts = match head.kind() {
+            Some(DeliveryKind::Update | DeliveryKind::Delete) => {
+                match head.target_state.as_deref().and_then(DeliveryState::parse) {
+                    Some(DeliveryState::Sent) => head.target_ts.clone(),
+                    Some(DeliveryState::Queued | DeliveryState::Retrying) => {
+                        return (
+                            Outcome::Wait {
+                                at: at(PARENT_POLL),
+                            },
+                            None,
+                        );
+                    }
+                    _ => return failed("TARGET_NOT_DELIVERED"),
+                }
+            }
+            _ => None,
+        };
         let thread_ts = match head.kind() {
             Some(DeliveryKind::Reply) => {
                 match head.parent_state.as_deref().and_then(DeliveryState::parse) {
@@ -77,6 +94,9 @@ impl Engine {
             Err(_) => return failed("token_undecryptable"),
         };
 
+        if let Some(ts) = edited_ts {
+            return self.edit(head, &token, &ts).await;
+        }
         if let Some(started) = head.attempt_start_time {
             match self.reconcile(head, &token, started).await {
                 Ok(Some(outcome)) => return (outcome, None),
@@ -114,6 +134,49 @@ impl Engine {
                 thread_ts: message.thread_ts,
             }
         }))
+    }
+
+    /// `chat.update` / `chat.delete` of a posted message. Both are safe to repeat, so an
+    /// unknown outcome needs no reconciliation: a repeated delete finds nothing to delete.
+    async fn edit(
+        &self,
+        head: &Claimed,
+        token: &SecretString,
+        ts: &str,
+    ) -> (Outcome, Option<AttemptRecord>) {
+        let started = Instant::now();
+        let result = match head.kind() {
+            Some(DeliveryKind::Delete) => {
+                match self.slack.chat_delete(token, &head.channel_id, ts).await {
+                    Err(SlackError::Api { code })
+                        if code == "message_not_found" && head.attempt_start_time.is_some() =>
+                    {
+                        Ok(())
+                    }
+                    other => other,
+                }
+            }
+            _ => {
+                self.slack
+                    .chat_update(token, &head.channel_id, ts, &head.payload)
+                    .await
+            }
+        };
+        let latency = started.elapsed();
+        match result {
+            Ok(()) => (
+                Outcome::Sent {
+                    ts: ts.to_owned(),
+                    thread_ts: None,
+                },
+                Some(AttemptRecord {
+                    latency,
+                    outcome: "sent",
+                    slack_error: None,
+                }),
+            ),
+            Err(err) => self.after_error(head, err, latency).await,
+        }
     }
 
     async fn post(

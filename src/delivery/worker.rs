@@ -13,6 +13,8 @@ use crate::store::{Claimed, OUTBOX_CHANNEL};
 
 /// Shortest sleep between claims when lanes are due soon (keeps the loop from spinning).
 const MIN_SLEEP: Duration = Duration::from_millis(5);
+/// How often a worker checks for lanes left idle with work in them.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 async fn listener(engine: &Engine) -> Option<PgListener> {
     let mut listener = PgListener::connect_with(engine.store.pool()).await.ok()?;
@@ -30,8 +32,17 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
         tracing::warn!("LISTEN failed; delivery workers fall back to polling");
     }
     tracing::info!(worker = %owner, "delivery worker started");
+    let mut last_sweep = std::time::Instant::now();
 
     while !*stop.borrow() {
+        if last_sweep.elapsed() >= SWEEP_EVERY {
+            last_sweep = std::time::Instant::now();
+            match engine.store.wake_stranded_lanes().await {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(lanes = n, "woke lanes left idle with deliveries in them"),
+                Err(err) => tracing::warn!(error = %err, "stranded-lane sweep failed"),
+            }
+        }
         let room = engine.config.max_in_flight.saturating_sub(in_flight.len());
         let claimed = if room == 0 {
             Vec::new()

@@ -7,6 +7,10 @@ use super::IntegrationId;
 pub enum DeliveryKind {
     Post,
     Reply,
+    /// `chat.update` of an earlier post or reply.
+    Update,
+    /// `chat.delete` of an earlier post or reply.
+    Delete,
 }
 
 impl DeliveryKind {
@@ -14,6 +18,8 @@ impl DeliveryKind {
         match self {
             Self::Post => "post",
             Self::Reply => "reply",
+            Self::Update => "update",
+            Self::Delete => "delete",
         }
     }
 
@@ -21,6 +27,8 @@ impl DeliveryKind {
         match raw {
             "post" => Some(Self::Post),
             "reply" => Some(Self::Reply),
+            "update" => Some(Self::Update),
+            "delete" => Some(Self::Delete),
             _ => None,
         }
     }

@@ -62,20 +62,10 @@ impl SlackClient {
             "event_type": DELIVERY_EVENT_TYPE,
             "event_payload": {"delivery_id": post.delivery_id},
         });
-        let response = self
-            .http()
-            .post(self.method_url("chat.postMessage"))
-            .bearer_auth(token.expose_secret())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        let response = check_status(response)?;
-        let answer: Value = response
-            .json()
-            .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        decode_envelope::<Posted>(answer).map(|p| p.ts)
+        let answer = self.call_json("chat.postMessage", token, &body).await?;
+        serde_json::from_value::<Posted>(answer)
+            .map(|p| p.ts)
+            .map_err(|e| SlackError::Protocol(e.to_string()))
     }
 
     /// The ts of the message carrying `delivery_id` in its metadata, posted since `oldest`.
@@ -116,5 +106,109 @@ impl SlackClient {
                 return Ok(None);
             }
         }
+    }
+}
+
+/// A message of a thread, as `conversations.replies` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ThreadMessage {
+    pub ts: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub bot_id: String,
+    #[serde(default)]
+    pub thread_ts: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Replies {
+    #[serde(default)]
+    messages: Vec<ThreadMessage>,
+    #[serde(default)]
+    response_metadata: Option<Value>,
+}
+
+impl SlackClient {
+    /// `chat.update`: replaces the text/blocks of the message at `ts`.
+    pub async fn chat_update(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        ts: &str,
+        payload: &Value,
+    ) -> Result<(), SlackError> {
+        let mut body = json!({"channel": channel, "ts": ts});
+        for key in ["text", "blocks"] {
+            if let Some(value) = payload.get(key).filter(|v| !v.is_null()) {
+                body[key] = value.clone();
+            }
+        }
+        self.call_json("chat.update", token, &body)
+            .await
+            .map(|_| ())
+    }
+
+    /// `chat.delete`: removes the message at `ts`.
+    pub async fn chat_delete(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        ts: &str,
+    ) -> Result<(), SlackError> {
+        self.call_json("chat.delete", token, &json!({"channel": channel, "ts": ts}))
+            .await
+            .map(|_| ())
+    }
+
+    /// `conversations.replies`: the thread rooted at `ts`, parent first, every page.
+    pub async fn conversations_replies(
+        &self,
+        token: &SecretString,
+        channel: &str,
+        ts: &str,
+    ) -> Result<Vec<ThreadMessage>, SlackError> {
+        let mut messages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut form = vec![("channel", channel), ("ts", ts), ("limit", "200")];
+            if let Some(cursor) = &cursor {
+                form.push(("cursor", cursor));
+            }
+            let page: Replies = self.call("conversations.replies", token, &form).await?;
+            messages.extend(page.messages);
+            cursor = page
+                .response_metadata
+                .and_then(|m| m["next_cursor"].as_str().map(str::to_owned))
+                .filter(|c| !c.is_empty());
+            if cursor.is_none() {
+                return Ok(messages);
+            }
+        }
+    }
+
+    /// A Web API call with a JSON body.
+    async fn call_json(
+        &self,
+        method: &str,
+        token: &SecretString,
+        body: &Value,
+    ) -> Result<Value, SlackError> {
+        let response = self
+            .http()
+            .post(self.method_url(method))
+            .bearer_auth(token.expose_secret())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        let response = check_status(response)?;
+        let answer: Value = response
+            .json()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        decode_envelope(answer)
     }
 }

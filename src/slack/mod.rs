@@ -7,7 +7,7 @@ mod conversations;
 mod error;
 mod oauth;
 
-pub use chat::{DELIVERY_EVENT_TYPE, PostMessage};
+pub use chat::{DELIVERY_EVENT_TYPE, PostMessage, ThreadMessage};
 pub use client::{AuthTest, SlackClient};
 pub use conversations::Conversation;
 pub use error::{SlackError, SlackErrorClass};

@@ -30,6 +30,9 @@ pub struct SimMessage {
     pub metadata: Option<Value>,
     pub user: String,
     pub bot_id: String,
+    /// Times `chat.update` changed it.
+    pub edits: u32,
+    pub deleted: bool,
 }
 
 /// GCRA per key: allowed when the theoretical arrival time is within the burst window.
@@ -139,6 +142,8 @@ pub fn post_message(inner: &mut Inner, workspace: &Workspace, params: &Params) -
             .and_then(|m| serde_json::from_str(m).ok()),
         user: workspace.bot_user_id.clone(),
         bot_id: workspace.bot_id.clone(),
+        edits: 0,
+        deleted: false,
     };
     let answer = posted(&message);
     inner.messages.push(message);
@@ -170,7 +175,7 @@ pub fn history(inner: &Inner, workspace: &Workspace, params: &Params) -> Respons
         .messages
         .iter()
         .rev()
-        .filter(|m| m.channel == channel)
+        .filter(|m| m.channel == channel && !m.deleted)
         .filter(|m| m.thread_ts.is_none() || m.reply_broadcast || m.thread_ts.as_ref() == Some(&m.ts))
         .filter(|m| m.ts.parse::<f64>().unwrap_or(0.0) >= oldest)
         .map(|m| {
@@ -185,4 +190,62 @@ pub fn history(inner: &Inner, workspace: &Workspace, params: &Params) -> Respons
         })
         .collect();
     ok(json!({"messages": messages, "has_more": false, "response_metadata": {"next_cursor": ""}}))
+}
+
+fn find_message<'a>(inner: &'a mut Inner, params: &Params) -> Option<&'a mut SimMessage> {
+    let (channel, ts) = (params.get("channel")?, params.get("ts")?);
+    inner
+        .messages
+        .iter_mut()
+        .find(|m| m.channel == channel && m.ts == ts && !m.deleted)
+}
+
+/// `chat.update`: new text and/or blocks for a message.
+pub fn update(inner: &mut Inner, params: &Params) -> Response {
+    let Some(message) = find_message(inner, params) else {
+        return slack_error("message_not_found");
+    };
+    if let Some(text) = params.get("text") {
+        message.text = Some(text.to_owned());
+    }
+    if let Some(blocks) = params
+        .get("blocks")
+        .and_then(|b| serde_json::from_str(b).ok())
+    {
+        message.blocks = Some(blocks);
+    }
+    message.edits += 1;
+    ok(json!({"channel": message.channel, "ts": message.ts, "text": message.text}))
+}
+
+/// `chat.delete`.
+pub fn delete(inner: &mut Inner, params: &Params) -> Response {
+    match find_message(inner, params) {
+        Some(message) => {
+            message.deleted = true;
+            ok(json!({"channel": message.channel, "ts": message.ts}))
+        }
+        None => slack_error("message_not_found"),
+    }
+}
+
+/// `conversations.replies`: the thread rooted at `ts`, parent first.
+pub fn replies(inner: &Inner, params: &Params) -> Response {
+    let (Some(channel), Some(ts)) = (params.get("channel"), params.get("ts")) else {
+        return slack_error("thread_not_found");
+    };
+    let thread: Vec<Value> = inner
+        .messages
+        .iter()
+        .filter(|m| m.channel == channel && !m.deleted)
+        .filter(|m| m.ts == ts || m.thread_ts.as_deref() == Some(ts))
+        .map(|m| {
+            json!({"type": "message", "ts": m.ts, "text": m.text, "user": m.user,
+                   "bot_id": m.bot_id, "thread_ts": m.thread_ts.clone().unwrap_or_else(|| m.ts.clone())})
+        })
+        .collect();
+    if thread.is_empty() {
+        return slack_error("thread_not_found");
+    }
+    ok(json!({"messages": thread, "has_more": false, "response_metadata": {"next_cursor": ""}}))
 }

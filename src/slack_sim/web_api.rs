@@ -140,6 +140,9 @@ pub async fn dispatch(
             "conversations.join" => conversations::join(inner, &workspace, &params),
             "conversations.history" => chat::history(inner, &workspace, &params),
             "chat.postMessage" => chat::post_message(inner, &workspace, &params),
+            "chat.update" => chat::update(inner, &params),
+            "chat.delete" => chat::delete(inner, &params),
+            "conversations.replies" => chat::replies(inner, &params),
             _ => slack_error("unknown_method"),
         }
     });

@@ -76,6 +76,8 @@ pub struct NewDelivery {
     pub message_type: Option<String>,
     pub payload: serde_json::Value,
     pub payload_hash: Vec<u8>,
+    /// For an update or delete: the post or reply it changes.
+    pub target_delivery_id: Option<Uuid>,
 }
 
 pub enum Enqueued {
@@ -104,9 +106,10 @@ impl Store {
             let inserted: Option<Uuid> = sqlx::query_scalar(
                 "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
                      kind, internal_message_id, parent_internal_message_id, message_type,
-                     payload, payload_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-                 ON CONFLICT ON CONSTRAINT deliveries_idempotency DO NOTHING
+                     payload, payload_hash, target_delivery_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (integration_id, internal_message_id)
+                     WHERE kind IN ('post', 'reply') DO NOTHING
                  RETURNING id",
             )
             .bind(new.id)
@@ -120,12 +123,14 @@ impl Store {
             .bind(&new.message_type)
             .bind(&new.payload)
             .bind(&new.payload_hash)
+            .bind(new.target_delivery_id)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = inserted else {
                 let (id, hash): (Uuid, Vec<u8>) = sqlx::query_as(
                     "SELECT id, payload_hash FROM deliveries
-                     WHERE integration_id = $1 AND internal_message_id = $2",
+                     WHERE integration_id = $1 AND internal_message_id = $2
+                       AND kind IN ('post', 'reply')",
                 )
                 .bind(new.integration_id.as_uuid())
                 .bind(&new.internal_message_id)
@@ -181,7 +186,8 @@ impl Store {
         retrying("find_message", || async move {
             let row: Option<DeliveryRow> = sqlx::query_as(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries
-                 WHERE integration_id = $1 AND internal_message_id = $2"
+                 WHERE integration_id = $1 AND internal_message_id = $2
+                   AND kind IN ('post', 'reply')"
             ))
             .bind(integration_id.as_uuid())
             .bind(internal_message_id)

@@ -52,6 +52,9 @@ pub struct Claimed {
     pub parent_state: Option<String>,
     pub parent_ts: Option<String>,
     pub parent_thread_ts: Option<String>,
+    /// For an update or delete: the message it changes.
+    pub target_state: Option<String>,
+    pub target_ts: Option<String>,
 }
 
 impl Claimed {
@@ -97,7 +100,8 @@ const CLAIM_HEADS: &str = "
            h.attempts, h.create_time, h.attempt_start_time,
            i.access_token_enc, i.enabled AS integration_enabled,
            i.condition AS integration_condition, nc.state AS channel_state,
-           p.state AS parent_state, p.slack_ts AS parent_ts, p.thread_ts AS parent_thread_ts
+           p.state AS parent_state, p.slack_ts AS parent_ts, p.thread_ts AS parent_thread_ts,
+           t.state AS target_state, t.slack_ts AS target_ts
     FROM (
         SELECT DISTINCT ON (d.workspace_id, d.channel_id) d.*
         FROM deliveries d
@@ -111,7 +115,9 @@ const CLAIM_HEADS: &str = "
            ON nc.integration_id = h.integration_id AND nc.channel_id = h.channel_id
     LEFT JOIN deliveries p
            ON p.integration_id = h.integration_id
-          AND p.internal_message_id = h.parent_internal_message_id";
+          AND p.internal_message_id = h.parent_internal_message_id
+          AND p.kind IN ('post', 'reply')
+    LEFT JOIN deliveries t ON t.id = h.target_delivery_id";
 
 impl Store {
     /// Leases up to `limit` due lanes whose pace allows a message now, and returns their
@@ -340,6 +346,21 @@ impl Store {
         .await
     }
 
+    /// Wakes lanes that are idle although deliveries wait in them. Nothing should leave a
+    /// lane so, but the outbox must not depend on that: a delivery is never stranded.
+    pub async fn wake_stranded_lanes(&self) -> Result<u64, StoreError> {
+        let woken = sqlx::query(
+            "UPDATE channel_lanes l SET next_due = now()
+             WHERE next_due IS NULL
+               AND EXISTS (SELECT 1 FROM deliveries d
+                           WHERE d.workspace_id = l.workspace_id AND d.channel_id = l.channel_id
+                             AND d.state IN ('queued', 'retrying'))",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(woken.rows_affected())
+    }
+
     /// When the next lane may become claimable (for the workers' sleep).
     pub async fn next_lane_time(&self, pace: Pace) -> Result<Option<DateTime<Utc>>, StoreError> {
         let window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst));
@@ -409,6 +430,17 @@ async fn release_lane(
     workspace_id: &str,
     channel_id: &str,
 ) -> Result<(), sqlx::Error> {
+    // Lock first, in a statement of its own: an enqueue holding the lane row commits before
+    // we go on, and the next statement's snapshot then sees its delivery. (Computing the
+    // head in the same statement as the wait would use the older snapshot and idle a lane
+    // that has work.)
+    sqlx::query(
+        "SELECT 1 FROM channel_lanes WHERE workspace_id = $1 AND channel_id = $2 FOR UPDATE",
+    )
+    .bind(workspace_id)
+    .bind(channel_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
              next_due = (SELECT next_attempt_time FROM deliveries
