@@ -341,6 +341,7 @@ impl Config {
                 )?
                 .max(1),
             retry_base: millis("SWITCHBOARD_DELIVERY_RETRY_BASE_MS", defaults.retry_base)?,
+            lease: millis("SWITCHBOARD_DELIVERY_LEASE_MS", defaults.lease)?,
             ..defaults
         };
 

@@ -10,6 +10,7 @@ mod message_edits;
 mod messaging;
 mod messaging_helpers;
 mod oauth;
+mod processes;
 mod race;
 mod storage;
 mod validation;
