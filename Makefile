@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (see README.md).
 
-.PHONY: run test
+.PHONY: run test bench
 
 ## Run the service for real on this machine: local Postgres, slack-sim (unless real Slack
 ## credentials are set), migrations, then `switchboard serve`.
@@ -10,3 +10,7 @@ run:
 ## Run every check and test from nothing (what CI runs).
 test:
 	@scripts/test.sh
+
+## Print the outbox benchmark figures (not a test).
+bench:
+	@scripts/bench.sh

@@ -4,6 +4,7 @@
 #
 #   scripts/postgres.sh test   # throwaway cluster for the test suite (fsync off), port 54329
 #   scripts/postgres.sh dev    # cluster for `make run`, port 54330
+#   scripts/postgres.sh bench  # durable cluster for `make bench`, port 54331
 #   scripts/postgres.sh stop <test|dev>
 set -euo pipefail
 
@@ -14,7 +15,8 @@ flavour="${1:-dev}"
 case "$flavour" in
   test) port=54329; extra="-c fsync=off -c synchronous_commit=off -c full_page_writes=off" ;;
   dev)  port=54330; extra="" ;;
-  *) echo "usage: $0 [stop] test|dev" >&2; exit 2 ;;
+  bench) port=54331; extra="" ;;
+  *) echo "usage: $0 [stop] test|dev|bench" >&2; exit 2 ;;
 esac
 data="$root/.local/postgres-$flavour"
 

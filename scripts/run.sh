@@ -12,6 +12,13 @@ ensure_rust
 
 admin_url="$(scripts/postgres.sh dev)"
 psql_url="${admin_url%/*}"
+real_slack=""
+if [ -n "${SLACK_CLIENT_ID:-}" ] && [ -n "${SLACK_CLIENT_SECRET:-}" ]; then real_slack=1; fi
+if [ -z "$real_slack" ]; then
+  # slack-sim forgets everything when it stops, so integrations from an earlier run would
+  # hold tokens nobody knows: the simulated demo starts from a fresh database each time.
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS switchboard WITH (FORCE)"
+fi
 if ! psql "$admin_url" -tAc "SELECT 1 FROM pg_database WHERE datname = 'switchboard'" | grep -q 1; then
   psql "$admin_url" -qc "CREATE DATABASE switchboard"
 fi
@@ -38,20 +45,24 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-if [ -n "${SLACK_CLIENT_ID:-}" ] && [ -n "${SLACK_CLIENT_SECRET:-}" ]; then
+if [ -n "$real_slack" ]; then
   echo "Using the real Slack app $SLACK_CLIENT_ID (SLACK_REDIRECT_URI must be set)."
 else
   sim_addr=127.0.0.1:8900
   "$bin/slack-sim" --addr "$sim_addr" &
   pids+=($!)
   for _ in $(seq 50); do curl -s "http://$sim_addr/_sim/calls" >/dev/null && break; sleep 0.1; done
-  curl -s -X POST "http://$sim_addr/_sim/workspaces" -H 'content-type: application/json' \
-    -d '{"name": "Demo Workspace"}' >/dev/null
+  ws=$(curl -s -X POST "http://$sim_addr/_sim/workspaces" -H 'content-type: application/json' \
+    -d '{"name": "Demo Workspace"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  for channel in general alerts; do
+    curl -s -X POST "http://$sim_addr/_sim/workspaces/$ws/channels" -H 'content-type: application/json' \
+      -d "{\"name\": \"$channel\", \"purpose\": \"Demo #$channel\"}" >/dev/null
+  done
   export SLACK_CLIENT_ID=sim-client-id SLACK_CLIENT_SECRET=sim-client-secret
   export SLACK_API_BASE_URL="http://$sim_addr/api"
   export SLACK_AUTHORIZE_URL="http://$sim_addr/oauth/v2/authorize"
   export SLACK_REDIRECT_URI="${SLACK_REDIRECT_URI:-http://localhost:3000/slack/oauth/callback}"
-  echo "slack-sim is standing in for Slack at http://$sim_addr (one workspace: Demo Workspace)."
+  echo "slack-sim is standing in for Slack at http://$sim_addr (one workspace, Demo Workspace, with #general and #alerts)."
 fi
 
 "$bin/switchboard" migrate

@@ -365,8 +365,12 @@ impl Store {
     pub async fn next_lane_time(&self, pace: Pace) -> Result<Option<DateTime<Utc>>, StoreError> {
         let window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst));
         Ok(sqlx::query_scalar(&format!(
-            "SELECT min(GREATEST(next_due, tat - interval '{window}', COALESCE(lease_expire_time, next_due)))
-             FROM channel_lanes WHERE next_due IS NOT NULL"
+            "SELECT min(GREATEST(l.next_due, l.tat - interval '{window}',
+                                 COALESCE(l.lease_expire_time, l.next_due),
+                                 COALESCE(w.paused_until, l.next_due)))
+             FROM channel_lanes l
+             LEFT JOIN workspace_limits w ON w.workspace_id = l.workspace_id
+             WHERE l.next_due IS NOT NULL"
         ))
         .fetch_one(&self.pool)
         .await?)
