@@ -96,6 +96,8 @@ async fn start_service(db_url: &str, sim: &RunningSim, workers: bool) -> Service
         .stdin(Stdio::null())
         .spawn()
         .expect("start switchboard");
+    // Owned at once, so a failed start below still reaps it.
+    let mut child = Some(child);
     for _ in 0..400 {
         if reqwest::get(format!("http://127.0.0.1:{http_port}/readyz"))
             .await
@@ -106,9 +108,16 @@ async fn start_service(db_url: &str, sim: &RunningSim, workers: bool) -> Service
                 .connect()
                 .await
                 .expect("gRPC connect");
-            return Service { child, grpc };
+            return Service {
+                child: child.take().expect("child taken once"),
+                grpc,
+            };
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if let Some(mut child) = child {
+        let _ = child.kill();
+        let _ = child.wait();
     }
     panic!("switchboard did not become ready");
 }
