@@ -165,8 +165,22 @@ impl Application {
             .add_service(messaging)
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
 
-        let http = axum::serve(self.http_listener, crate::http::router(self.store.clone()))
-            .with_graceful_shutdown(stopped());
+        let signature = self
+            .config
+            .slack
+            .signing_secret
+            .clone()
+            .map(crate::slack::SignatureVerifier::new);
+        if signature.is_none() {
+            tracing::warn!(
+                "SLACK_SIGNING_SECRET is not set: POST /slack/events refuses every event"
+            );
+        }
+        let http = axum::serve(
+            self.http_listener,
+            crate::http::router(core.clone(), signature),
+        )
+        .with_graceful_shutdown(stopped());
 
         tracing::info!(%grpc_addr, %http_addr, "switchboard serving");
         let signal = tokio::spawn(async move {

@@ -4,6 +4,7 @@
 mod channels;
 mod connect;
 mod error;
+mod events;
 mod integrations;
 mod messaging;
 pub mod page_token;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
+pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, SendRequest};
 

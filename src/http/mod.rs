@@ -1,18 +1,33 @@
-//! The HTTP side of the service (axum): liveness and readiness probes.
+//! The HTTP side of the service (axum): probes and Slack's Events API.
 
-use axum::{Router, extract::State, http::StatusCode, routing::get};
+mod slack_events;
 
-use crate::store::Store;
+use axum::{
+    Router,
+    extract::State,
+    http::StatusCode,
+    routing::{get, post},
+};
 
-/// Largest HTTP request body accepted.
+use crate::{core::Core, slack::SignatureVerifier};
+
+/// Largest HTTP request body accepted (larger answers 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-pub fn router(store: Store) -> Router {
+#[derive(Clone)]
+pub struct HttpState {
+    core: Core,
+    /// `None` when SLACK_SIGNING_SECRET is not set: events are refused.
+    signature: Option<SignatureVerifier>,
+}
+
+pub fn router(core: Core, signature: Option<SignatureVerifier>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/slack/events", post(slack_events::slack_events))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(store)
+        .with_state(HttpState { core, signature })
 }
 
 async fn healthz() -> &'static str {
@@ -20,8 +35,8 @@ async fn healthz() -> &'static str {
 }
 
 /// Ready when the database answers.
-async fn readyz(State(store): State<Store>) -> (StatusCode, &'static str) {
-    if store.ping().await {
+async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
+    if state.core.store().ping().await {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")

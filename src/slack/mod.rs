@@ -5,10 +5,14 @@ mod chat;
 mod client;
 mod conversations;
 mod error;
+mod events;
 mod oauth;
+mod signature;
 
 pub use chat::{DELIVERY_EVENT_TYPE, PostMessage, ThreadMessage};
 pub use client::{AuthTest, SlackClient};
 pub use conversations::Conversation;
 pub use error::{SlackError, SlackErrorClass};
+pub use events::{EventEnvelope, SlackEvent};
 pub use oauth::{OAuthGrant, SlackOAuth};
+pub use signature::{SIGNATURE_WINDOW_SECS, SignatureError, SignatureVerifier};

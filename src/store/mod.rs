@@ -4,6 +4,7 @@
 mod audit;
 mod channels;
 mod deliveries;
+mod events;
 mod integrations;
 mod oauth;
 mod outbox;

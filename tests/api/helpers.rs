@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 pub const API_KEY: &str = "test-service-key";
 pub const JWT_SECRET: &str = "test-jwt-secret-that-is-long-enough-123";
+pub const SIGNING_SECRET: &str = "test-signing-secret";
 pub const REDIRECT_URI: &str = "https://app.example.test/slack/callback";
 pub const ENCRYPTION_KEY: [u8; 32] = [42u8; 32];
 /// The per-channel pace of tests, in the service and the simulator alike.
@@ -97,7 +98,7 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         slack: SlackConfig {
             client_id: SimConfig::default().client_id,
             client_secret: SecretString::from(SimConfig::default().client_secret),
-            signing_secret: None,
+            signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
             redirect_uri: REDIRECT_URI.parse().unwrap(),
             scopes: switchboard::config::DEFAULT_SCOPES
                 .split(',')
@@ -304,6 +305,37 @@ impl TestApp {
             }))
             .await
             .map(|r| r.into_inner())
+    }
+
+    /// Posts a Slack event as Slack would: signed, `age_secs` old.
+    pub async fn post_event_signed_with(
+        &self,
+        body: &str,
+        secret: &str,
+        age_secs: i64,
+    ) -> reqwest::Response {
+        let timestamp = (chrono::Utc::now().timestamp() - age_secs).to_string();
+        let signature =
+            switchboard::slack::SignatureVerifier::new(SecretString::from(secret.to_owned()))
+                .sign(&timestamp, body.as_bytes());
+        self.http
+            .post(format!("http://{}/slack/events", self.http_addr))
+            .header("content-type", "application/json")
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("POST /slack/events")
+    }
+
+    pub async fn post_event(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.post_event_signed_with(&body.to_string(), SIGNING_SECRET, 0)
+            .await
+    }
+
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.http
     }
 
     pub async fn http_get(&self, path: &str) -> reqwest::Response {

@@ -3,6 +3,7 @@
 mod auth;
 mod channels;
 mod duplicates;
+mod events;
 mod helpers;
 mod infra;
 mod manage;

@@ -1,0 +1,64 @@
+//! `POST /slack/events`: Slack's Events API Request URL.
+
+use std::time::Duration;
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::HttpState;
+use crate::{core::EventAnswer, slack::EventEnvelope};
+
+/// Slack wants an answer within 3 s; past this, handling goes on after the answer.
+const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+
+pub async fn slack_events(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(verifier) = &state.signature else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SLACK_SIGNING_SECRET is not configured",
+        )
+            .into_response();
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(err) = verifier.verify(
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        &body,
+        chrono::Utc::now().timestamp(),
+    ) {
+        tracing::warn!(error = %err, "refused a Slack event");
+        return (StatusCode::UNAUTHORIZED, err.to_string()).into_response();
+    }
+    let envelope: EventEnvelope = match serde_json::from_slice(&body) {
+        Ok(envelope) => envelope,
+        Err(_) => return (StatusCode::BAD_REQUEST, "not an Events API payload").into_response(),
+    };
+    let core = state.core.clone();
+    let handling = tokio::spawn(async move { core.handle_slack_event(envelope).await });
+    match tokio::time::timeout(ANSWER_WITHIN, handling).await {
+        Ok(Ok(Ok(EventAnswer::Challenge(challenge)))) => {
+            Json(json!({ "challenge": challenge })).into_response()
+        }
+        Ok(Ok(Ok(EventAnswer::Acknowledged))) => StatusCode::OK.into_response(),
+        Ok(Ok(Err(err))) => {
+            tracing::error!(error = %err, "could not handle a Slack event; Slack will retry");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Ok(Err(join)) => {
+            tracing::error!(error = %join, "Slack event handler panicked");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        // Still working: acknowledge now (the event id is recorded, so a retry is ignored).
+        Err(_) => StatusCode::OK.into_response(),
+    }
+}

@@ -1,0 +1,148 @@
+//! Effects of Slack's Events API on integrations and notification channels.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError, retrying};
+use crate::domain::ChannelState;
+
+/// How long handled event ids are remembered (Slack retries for about five minutes).
+const REMEMBER_EVENTS: &str = "1 day";
+
+impl Store {
+    /// Remembers an event id; `false` when it was seen before (a retry).
+    pub async fn first_sighting(
+        &self,
+        event_id: &str,
+        workspace_id: &str,
+        event_type: &str,
+        event_time: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        retrying("first_sighting", || async move {
+            if rand::random::<u8>() == 0 {
+                sqlx::query(&format!(
+                    "DELETE FROM slack_events WHERE received_time < now() - interval '{REMEMBER_EVENTS}'"
+                ))
+                .execute(&self.pool)
+                .await?;
+            }
+            let inserted = sqlx::query(
+                "INSERT INTO slack_events (event_id, workspace_id, event_type, event_time)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",
+            )
+            .bind(event_id)
+            .bind(workspace_id)
+            .bind(event_type)
+            .bind(event_time)
+            .execute(&self.pool)
+            .await?;
+            Ok(inserted.rows_affected() == 1)
+        })
+        .await
+    }
+
+    /// Forgets an event whose handling failed, so Slack's retry is handled.
+    pub async fn forget_event(&self, event_id: &str) -> Result<(), StoreError> {
+        retrying("forget_event", || async move {
+            sqlx::query("DELETE FROM slack_events WHERE event_id = $1")
+                .bind(event_id)
+                .execute(&self.pool)
+                .await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Marks the workspace's integrations REVOKED (only those whose bot user is in
+    /// `bot_users`, when given), except those connected after the event happened: a
+    /// re-install must survive a late revocation. Returns how many changed.
+    pub async fn revoke_workspace(
+        &self,
+        workspace_id: &str,
+        bot_users: Option<&[String]>,
+        reason: &str,
+        event_time: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        retrying("revoke_workspace", || async move {
+            let mut tx = self.pool.begin().await?;
+            let revoked: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+                "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
+                 WHERE workspace_id = $1 AND connect_time <= $3 AND condition <> 'revoked'
+                   AND ($4::text[] IS NULL OR bot_user_id = ANY($4))
+                 RETURNING id, team_id",
+            )
+            .bind(workspace_id)
+            .bind(reason)
+            .bind(event_time)
+            .bind(bot_users)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, team) in &revoked {
+                sqlx::query(
+                    "INSERT INTO integration_audit (integration_id, team_id, workspace_id, action, detail)
+                     VALUES ($1, $2, $3, 'status_changed', $4)",
+                )
+                .bind(id)
+                .bind(team)
+                .bind(workspace_id)
+                .bind(serde_json::json!({ "condition": "revoked", "reason": reason }))
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(revoked.len() as u64)
+        })
+        .await
+    }
+
+    /// Sets the state of every notification channel `channel_id` of the workspace;
+    /// `only_from` limits it to channels currently in that state.
+    pub async fn channel_event(
+        &self,
+        workspace_id: &str,
+        channel_id: &str,
+        state: ChannelState,
+        only_from: Option<ChannelState>,
+        bot_user: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        retrying("channel_event", || async move {
+            let changed = sqlx::query(
+                "UPDATE notification_channels nc SET state = $3, update_time = now()
+                 FROM integrations i
+                 WHERE nc.integration_id = i.id AND i.workspace_id = $1 AND nc.channel_id = $2
+                   AND ($4::text IS NULL OR nc.state = $4)
+                   AND ($5::text IS NULL OR i.bot_user_id = $5)",
+            )
+            .bind(workspace_id)
+            .bind(channel_id)
+            .bind(state.as_str())
+            .bind(only_from.map(ChannelState::as_str))
+            .bind(bot_user)
+            .execute(&self.pool)
+            .await?;
+            Ok(changed.rows_affected())
+        })
+        .await
+    }
+
+    pub async fn rename_channel(
+        &self,
+        workspace_id: &str,
+        channel_id: &str,
+        name: &str,
+    ) -> Result<u64, StoreError> {
+        retrying("rename_channel", || async move {
+            let changed = sqlx::query(
+                "UPDATE notification_channels nc SET channel_name = $3, update_time = now()
+                 FROM integrations i
+                 WHERE nc.integration_id = i.id AND i.workspace_id = $1 AND nc.channel_id = $2",
+            )
+            .bind(workspace_id)
+            .bind(channel_id)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+            Ok(changed.rows_affected())
+        })
+        .await
+    }
+}
