@@ -97,6 +97,8 @@ pub struct Config {
     /// Upper bound on any one RPC (also the longest `wait_for_delivery`).
     pub request_timeout: Duration,
     pub delivery: DeliveryConfig,
+    /// How often integrations are health-checked in the background; `None` for never.
+    pub health_check_interval: Option<Duration>,
 }
 
 /// The log filter (`RUST_LOG`), read here like every other setting.
@@ -345,7 +347,14 @@ impl Config {
             ..defaults
         };
 
+        let health_check_interval =
+            match env.parsed("SWITCHBOARD_HEALTH_CHECK_INTERVAL_SECS", 900u64, "seconds")? {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            };
+
         Ok(Self {
+            health_check_interval,
             delivery,
             database,
             grpc_addr,

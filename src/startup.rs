@@ -9,7 +9,7 @@ use tonic::service::interceptor::InterceptedService;
 use tonic_health::ServingStatus;
 
 use crate::{
-    api::{Authenticator, ChannelApi, IntegrationApi, MessagingApi},
+    api::{Authenticator, ChannelApi, IntegrationApi, MessagingApi, MonitoringApi},
     config::{AuthConfig, Config},
     core::Core,
     proto::{
@@ -18,6 +18,7 @@ use crate::{
             channel_service_server::ChannelServiceServer,
             integration_service_server::IntegrationServiceServer,
             messaging_service_server::MessagingServiceServer,
+            monitoring_service_server::MonitoringServiceServer,
         },
     },
     store::Store,
@@ -127,8 +128,20 @@ impl Application {
                 self.config.request_timeout,
             ))
             .max_decoding_message_size(MAX_MESSAGING_MESSAGE_BYTES),
-            auth,
+            auth.clone(),
         );
+        let monitoring = InterceptedService::new(
+            MonitoringServiceServer::new(MonitoringApi::new(core.clone()))
+                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+            auth.clone(),
+        );
+        let health_checks = self.config.health_check_interval.map(|every| {
+            tokio::spawn(crate::core::run_health_checks(
+                core.clone(),
+                every,
+                stop_rx_for_workers.clone(),
+            ))
+        });
         let workers = self.config.delivery.enabled.then(|| {
             tokio::spawn(crate::delivery::run(
                 core.delivery_engine(self.config.delivery.clone()),
@@ -163,6 +176,7 @@ impl Application {
             .add_service(integrations)
             .add_service(channels)
             .add_service(messaging)
+            .add_service(monitoring)
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
 
         let signature = self
@@ -193,6 +207,9 @@ impl Application {
         });
         let (grpc, http) = tokio::join!(grpc, http);
         signal.abort();
+        if let Some(checks) = health_checks {
+            checks.abort();
+        }
         // In-flight calls are done; let the workers finish their attempts.
         if let Some(workers) = workers
             && let Err(err) = workers.await

@@ -8,12 +8,14 @@ mod error;
 mod integration_service;
 mod messages;
 mod messaging_service;
+mod monitoring_service;
 
 pub use auth::Authenticator;
 pub use channel_service::ChannelApi;
 pub use error::ERROR_DOMAIN;
 pub use integration_service::IntegrationApi;
 pub use messaging_service::MessagingApi;
+pub use monitoring_service::MonitoringApi;
 
 use tonic::{Request, Status};
 

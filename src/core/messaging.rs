@@ -15,7 +15,7 @@ use crate::{
         IntegrationId, IntegrationStatus, OutboundMessage,
     },
     slack::ThreadMessage,
-    store::{Enqueued, NewDelivery},
+    store::{Enqueued, NewDelivery, NewPost},
 };
 
 /// How often a waiting caller looks at its delivery.
@@ -72,6 +72,34 @@ impl Core {
         caller: &Caller,
         request: SendRequest,
     ) -> Result<Delivery, CoreError> {
+        let payload =
+            serde_json::to_value(&request.message).map_err(|e| CoreError::Internal(Box::new(e)))?;
+        let internal_message_id = request
+            .internal_message_id
+            .clone()
+            .unwrap_or_else(|| Uuid::new_v4().to_string());
+        if request.parent_internal_message_id.is_none() {
+            // The common case in one statement; the checks below only explain a refusal.
+            let payload_bytes =
+                serde_json::to_vec(&payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
+            let post = NewPost {
+                id: Uuid::new_v4(),
+                integration_id: request.integration_id,
+                internal_message_id: internal_message_id.clone(),
+                payload_hash: payload_hash(
+                    DeliveryKind::Post,
+                    None,
+                    request.message_type.as_deref(),
+                    &payload_bytes,
+                ),
+                message_type: request.message_type.clone(),
+                payload: payload.clone(),
+            };
+            let team = caller.team().map(|t| t.as_str());
+            if let Some(enqueued) = self.store.enqueue_post(&post, team).await? {
+                return self.enqueued(enqueued, request.wait_until).await;
+            }
+        }
         let integration = self
             .active_integration(caller, request.integration_id)
             .await?;
@@ -100,12 +128,6 @@ impl Core {
                 (DeliveryKind::Reply, parent.channel_id)
             }
         };
-        let payload =
-            serde_json::to_value(&request.message).map_err(|e| CoreError::Internal(Box::new(e)))?;
-        let internal_message_id = request
-            .internal_message_id
-            .clone()
-            .unwrap_or_else(|| Uuid::new_v4().to_string());
         let new = self.new_delivery(
             &integration,
             kind,
@@ -116,7 +138,16 @@ impl Core {
             payload,
             None,
         )?;
-        let delivery = match self.store.enqueue(&new).await? {
+        let enqueued = self.store.enqueue(&new).await?;
+        self.enqueued(enqueued, request.wait_until).await
+    }
+
+    async fn enqueued(
+        &self,
+        enqueued: Enqueued,
+        wait_until: Option<Instant>,
+    ) -> Result<Delivery, CoreError> {
+        let delivery = match enqueued {
             Enqueued::Created(delivery) | Enqueued::Existing(delivery) => delivery,
             Enqueued::Conflict(existing) => {
                 return Err(CoreError::MessageAlreadyExists {
@@ -124,7 +155,7 @@ impl Core {
                 });
             }
         };
-        self.maybe_wait(delivery, request.wait_until).await
+        self.maybe_wait(delivery, wait_until).await
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod integrations;
 mod messaging;
+mod monitoring;
 pub mod page_token;
 pub mod secrets;
 
@@ -17,6 +18,7 @@ pub use error::{CoreError, DuplicateInstall};
 pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, SendRequest};
+pub use monitoring::{HealthReport, run_health_checks};
 
 use crate::{
     config::Config,

@@ -287,10 +287,11 @@ pub async fn delete_channel(
     StatusCode::NO_CONTENT
 }
 
-/// Every message accepted, with its rate-limit refusals: `{messages, rate_limited}`.
+/// Every message accepted, with the rate-limit refusals: `{messages, rate_limited,
+/// rate_limited_calls}` (posts over their pace; other calls over their tier).
 pub async fn list_messages(State(state): State<Arc<SimState>>) -> Response {
     state.with(|inner| {
-        Json(json!({"messages": inner.messages, "rate_limited": inner.rate_limited_posts}))
+        Json(json!({"messages": inner.messages, "rate_limited": inner.rate_limited_posts, "rate_limited_calls": inner.rate_limited_calls}))
             .into_response()
     })
 }

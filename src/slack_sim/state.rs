@@ -74,6 +74,8 @@ pub struct Inner {
     pub post_pacer: Pacer,
     /// Posts refused with 429 for going over a channel's or workspace's pace.
     pub rate_limited_posts: u64,
+    /// Calls refused with 429 for going over a method's tier.
+    pub rate_limited_calls: u64,
     pub ts_counter: u64,
     pub faults: Vec<Fault>,
     pub calls: Vec<CallRecord>,
@@ -165,6 +167,7 @@ impl SimState {
                 messages: Vec::new(),
                 post_pacer: Pacer::default(),
                 rate_limited_posts: 0,
+                rate_limited_calls: 0,
                 ts_counter: 0,
                 faults: Vec::new(),
                 calls: Vec::new(),

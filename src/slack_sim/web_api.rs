@@ -125,6 +125,7 @@ pub async fn dispatch(
         if inner.config.rate_limits
             && let Err(wait) = inner.limiter.check(&workspace.id, &method, Instant::now())
         {
+            inner.rate_limited_calls += 1;
             return rate_limited(Some(wait.as_secs().max(1)));
         }
         match method.as_str() {

@@ -88,6 +88,76 @@ pub enum Enqueued {
     Conflict(Delivery),
 }
 
+/// A post before the integration's channel is known (SendMessage's hot path).
+pub struct NewPost {
+    pub id: Uuid,
+    pub integration_id: IntegrationId,
+    pub internal_message_id: String,
+    pub message_type: Option<String>,
+    pub payload: serde_json::Value,
+    pub payload_hash: Vec<u8>,
+}
+
+/// The lane bookkeeping of a committed delivery, and the delivery as stored.
+async fn finish_enqueue(
+    conn: &mut PgConnection,
+    id: Uuid,
+    workspace_id: &str,
+    channel_id: &str,
+) -> Result<Delivery, StoreError> {
+    // An empty lane becomes due now (and the workers are woken); a busy one keeps its
+    // head's time and needs no wake-up. NOTIFY serializes commits, so it is only sent
+    // when it tells the workers something.
+    sqlx::query(
+        "WITH lane AS (
+             INSERT INTO channel_lanes (workspace_id, channel_id, next_due)
+             VALUES ($1, $2, now())
+             ON CONFLICT (workspace_id, channel_id)
+             DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, now())
+             RETURNING next_due = now() AS woke)
+         SELECT pg_notify($3, '') FROM lane WHERE woke",
+    )
+    .bind(workspace_id)
+    .bind(channel_id)
+    .bind(OUTBOX_CHANNEL)
+    .execute(&mut *conn)
+    .await?;
+    fetch(conn, id)
+        .await?
+        .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))
+}
+
+/// The post or reply this idempotency key already made (of `team`, when given).
+async fn existing(
+    conn: &mut PgConnection,
+    integration_id: IntegrationId,
+    internal_message_id: &str,
+    payload_hash: &[u8],
+    team: Option<&str>,
+) -> Result<Option<Enqueued>, StoreError> {
+    let found: Option<(Uuid, Vec<u8>)> = sqlx::query_as(
+        "SELECT id, payload_hash FROM deliveries
+         WHERE integration_id = $1 AND internal_message_id = $2 AND kind IN ('post', 'reply')
+           AND ($3::text IS NULL OR team_id = $3)",
+    )
+    .bind(integration_id.as_uuid())
+    .bind(internal_message_id)
+    .bind(team)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, hash)) = found else {
+        return Ok(None);
+    };
+    let delivery = fetch(conn, id)
+        .await?
+        .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
+    Ok(Some(if hash == payload_hash {
+        Enqueued::Existing(delivery)
+    } else {
+        Enqueued::Conflict(delivery)
+    }))
+}
+
 async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Option<Delivery>, StoreError> {
     let row: Option<DeliveryRow> = sqlx::query_as(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
@@ -126,45 +196,74 @@ impl Store {
             .bind(new.target_delivery_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(id) = inserted else {
-                let (id, hash): (Uuid, Vec<u8>) = sqlx::query_as(
-                    "SELECT id, payload_hash FROM deliveries
-                     WHERE integration_id = $1 AND internal_message_id = $2
-                       AND kind IN ('post', 'reply')",
+            let outcome = match inserted {
+                Some(id) => Enqueued::Created(
+                    finish_enqueue(&mut tx, id, &new.workspace_id, &new.channel_id).await?,
+                ),
+                None => existing(
+                    &mut tx,
+                    new.integration_id,
+                    &new.internal_message_id,
+                    &new.payload_hash,
+                    None,
                 )
-                .bind(new.integration_id.as_uuid())
-                .bind(&new.internal_message_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let existing = fetch(&mut tx, id)
-                    .await?
-                    .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
-                tx.commit().await?;
-                return Ok(if hash == new.payload_hash {
-                    Enqueued::Existing(existing)
-                } else {
-                    Enqueued::Conflict(existing)
-                });
-            };
-            // An empty lane becomes due now; a busy one keeps its head's time.
-            sqlx::query(
-                "INSERT INTO channel_lanes (workspace_id, channel_id, next_due) VALUES ($1, $2, now())
-                 ON CONFLICT (workspace_id, channel_id)
-                 DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, now())",
-            )
-            .bind(&new.workspace_id)
-            .bind(&new.channel_id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(OUTBOX_CHANNEL)
-                .execute(&mut *tx)
-                .await?;
-            let created = fetch(&mut tx, id)
                 .await?
-                .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
+                .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?,
+            };
             tx.commit().await?;
-            Ok(Enqueued::Created(created))
+            Ok(outcome)
+        })
+        .await
+    }
+
+    /// The hot path of SendMessage: one statement checks that the integration is ACTIVE,
+    /// belongs to `team` (when given) and has a READY notification channel, and inserts the
+    /// post into that channel's lane. `None` when the integration is not eligible (the
+    /// caller then finds out why).
+    pub async fn enqueue_post(
+        &self,
+        post: &NewPost,
+        team: Option<&str>,
+    ) -> Result<Option<Enqueued>, StoreError> {
+        retrying("enqueue_post", || async move {
+            let mut tx = self.pool.begin().await?;
+            let inserted: Option<(Uuid, String, String)> = sqlx::query_as(
+                "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
+                     kind, internal_message_id, message_type, payload, payload_hash)
+                 SELECT $1, i.id, i.team_id, i.workspace_id, i.nc_channel_id, 'post', $3, $4, $5, $6
+                 FROM integrations_with_channel i
+                 WHERE i.id = $2 AND i.enabled AND i.condition = 'healthy' AND i.nc_state = 'ready'
+                   AND ($7::text IS NULL OR i.team_id = $7)
+                 ON CONFLICT (integration_id, internal_message_id)
+                     WHERE kind IN ('post', 'reply') DO NOTHING
+                 RETURNING id, workspace_id, channel_id",
+            )
+            .bind(post.id)
+            .bind(post.integration_id.as_uuid())
+            .bind(&post.internal_message_id)
+            .bind(&post.message_type)
+            .bind(&post.payload)
+            .bind(&post.payload_hash)
+            .bind(team)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let outcome = match inserted {
+                Some((id, workspace, channel)) => Some(Enqueued::Created(
+                    finish_enqueue(&mut tx, id, &workspace, &channel).await?,
+                )),
+                None => {
+                    existing(
+                        &mut tx,
+                        post.integration_id,
+                        &post.internal_message_id,
+                        &post.payload_hash,
+                        team,
+                    )
+                    .await?
+                }
+            };
+            tx.commit().await?;
+            Ok(outcome)
         })
         .await
     }

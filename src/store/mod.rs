@@ -8,16 +8,18 @@ mod events;
 mod integrations;
 mod oauth;
 mod outbox;
+mod stats;
 
 use std::{future::Future, time::Duration};
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
 
 pub use audit::AuditAction;
-pub use deliveries::{Enqueued, NewDelivery, OUTBOX_CHANNEL};
+pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
 pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, Outcome, Pace};
+pub use stats::{DashboardStats, MessagingStats, StatsScope};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -135,5 +137,32 @@ impl Store {
         MIGRATOR.run(&pool).await?;
         pool.close().await;
         Ok(())
+    }
+}
+
+/// A Postgres advisory lock held on a connection of its own: one replica at a time runs a
+/// periodic sweep. Closing the connection (also on drop) releases it.
+pub struct SweepLock(sqlx::PgConnection);
+
+impl SweepLock {
+    pub async fn release(self) {
+        let _ = sqlx::Connection::close(self.0).await;
+    }
+}
+
+impl Store {
+    /// `None` when another replica holds the lock.
+    pub async fn try_sweep_lock(&self, key: i64) -> Result<Option<SweepLock>, StoreError> {
+        let mut conn = self.pool.acquire().await?.detach();
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(key)
+            .fetch_one(&mut conn)
+            .await?;
+        if locked {
+            Ok(Some(SweepLock(conn)))
+        } else {
+            let _ = sqlx::Connection::close(conn).await;
+            Ok(None)
+        }
     }
 }

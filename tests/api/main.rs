@@ -10,6 +10,7 @@ mod manage;
 mod message_edits;
 mod messaging;
 mod messaging_helpers;
+mod monitoring;
 mod oauth;
 mod processes;
 mod race;
