@@ -7,6 +7,7 @@ pub mod core;
 pub mod delivery;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod proto;
 pub mod slack;
 pub mod slack_sim;

@@ -210,6 +210,9 @@ impl Core {
                 Ok(integration)
             }
             InstallOutcome::Duplicate(existing) => {
+                crate::metrics::metrics()
+                    .duplicate_connection_attempts
+                    .inc();
                 tracing::info!(integration_id = %existing.id, team_id = %existing.team_id,
                     workspace_id = %existing.workspace_id, "duplicate install; reconnect token issued");
                 Err(CoreError::IntegrationAlreadyExists(Box::new(

@@ -47,6 +47,10 @@ impl Core {
             tracing::debug!(%event_id, "event already handled");
             return Ok(EventAnswer::Acknowledged);
         }
+        crate::metrics::metrics()
+            .slack_events
+            .with_label_values(&[event.kind()])
+            .inc();
         // Org-wide installs are keyed on the enterprise, others on the workspace.
         let workspaces: Vec<&str> = std::iter::once(team_id.as_str())
             .chain(enterprise_id.as_deref())

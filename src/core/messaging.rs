@@ -148,7 +148,14 @@ impl Core {
         wait_until: Option<Instant>,
     ) -> Result<Delivery, CoreError> {
         let delivery = match enqueued {
-            Enqueued::Created(delivery) | Enqueued::Existing(delivery) => delivery,
+            Enqueued::Created(delivery) => {
+                crate::metrics::metrics()
+                    .deliveries
+                    .with_label_values(&["queued"])
+                    .inc();
+                delivery
+            }
+            Enqueued::Existing(delivery) => delivery,
             Enqueued::Conflict(existing) => {
                 return Err(CoreError::MessageAlreadyExists {
                     delivery_id: existing.id.to_string(),

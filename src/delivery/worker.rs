@@ -9,7 +9,7 @@ use tokio::{sync::watch, task::JoinSet};
 use uuid::Uuid;
 
 use super::Engine;
-use crate::store::{Claimed, OUTBOX_CHANNEL};
+use crate::store::{Claimed, OUTBOX_CHANNEL, Outcome};
 
 /// Shortest sleep between claims when lanes are due soon (keeps the loop from spinning).
 const MIN_SLEEP: Duration = Duration::from_millis(5);
@@ -107,6 +107,24 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
 async fn deliver(engine: &Engine, owner: Uuid, head: Claimed) {
     let (outcome, attempt) = engine.attempt(&head).await;
     tracing::debug!(delivery_id = %head.id, ?outcome, "attempt finished");
+    let m = crate::metrics::metrics();
+    if let Some(attempt) = &attempt {
+        m.attempts
+            .with_label_values(&[
+                attempt.outcome,
+                attempt.slack_error.as_deref().unwrap_or(""),
+            ])
+            .inc();
+    }
+    let reached = match &outcome {
+        Outcome::Sent { .. } => Some("sent"),
+        Outcome::Failed { .. } => Some("failed"),
+        Outcome::Retry { counted: true, .. } => Some("retrying"),
+        Outcome::Retry { .. } | Outcome::Wait { .. } => None,
+    };
+    if let Some(state) = reached {
+        m.deliveries.with_label_values(&[state]).inc();
+    }
     if let Err(err) = engine
         .store
         .finish(owner, &head, &outcome, attempt.as_ref())

@@ -25,6 +25,7 @@ pub fn router(core: Core, signature: Option<SignatureVerifier>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/slack/events", post(slack_events::slack_events))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(HttpState { core, signature })
@@ -41,4 +42,23 @@ async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
+}
+
+/// Prometheus text format. The queue depth is read from the database, so every replica
+/// reports the same figure.
+async fn metrics(
+    State(state): State<HttpState>,
+) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    let m = crate::metrics::metrics();
+    match state.core.store().queue_depth().await {
+        Ok(depth) => m.queue_depth.set(depth),
+        Err(err) => tracing::warn!(error = %err, "queue depth unavailable"),
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        m.render(),
+    )
 }

@@ -376,6 +376,15 @@ impl Store {
         .await?)
     }
 
+    /// Deliveries waiting to go out, across every replica.
+    pub async fn queue_depth(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT count(*) FROM deliveries WHERE state IN ('queued', 'retrying')",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
     /// The state of a delivery, for callers waiting on it.
     pub async fn delivery_state(&self, id: Uuid) -> Result<Option<DeliveryState>, StoreError> {
         let state: Option<String> =

@@ -12,6 +12,7 @@ mod messaging;
 mod messaging_helpers;
 mod monitoring;
 mod oauth;
+mod observability;
 mod processes;
 mod race;
 mod storage;

@@ -1,0 +1,176 @@
+//! Prometheus metrics, served at `GET /metrics`. One registry per process.
+
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::LazyLock,
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+pub struct Metrics {
+    registry: Registry,
+    pub rpc_requests: IntCounterVec,
+    pub rpc_latency: HistogramVec,
+    pub deliveries: IntCounterVec,
+    pub attempts: IntCounterVec,
+    pub queue_depth: IntGauge,
+    pub duplicate_connection_attempts: IntCounter,
+    pub token_refreshes: IntCounterVec,
+    pub slack_events: IntCounterVec,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let metric = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("registered once");
+    metric
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let registry = Registry::new();
+    let rpc_latency = HistogramVec::new(
+        HistogramOpts::new(
+            "switchboard_rpc_duration_seconds",
+            "gRPC call latency by method",
+        )
+        .buckets(vec![
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+        ]),
+        &["method"],
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(rpc_latency.clone()))
+        .expect("registered once");
+    let queue_depth = IntGauge::new(
+        "switchboard_queue_depth",
+        "Deliveries queued or retrying (all replicas)",
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(queue_depth.clone()))
+        .expect("registered once");
+    let duplicate_connection_attempts = IntCounter::new(
+        "switchboard_duplicate_connection_attempts_total",
+        "Installs of a workspace the team already had",
+    )
+    .expect("valid metric");
+    registry
+        .register(Box::new(duplicate_connection_attempts.clone()))
+        .expect("registered once");
+    Metrics {
+        rpc_requests: counter(
+            &registry,
+            "switchboard_rpc_requests_total",
+            "gRPC calls by method and status code",
+            &["method", "code"],
+        ),
+        rpc_latency,
+        deliveries: counter(
+            &registry,
+            "switchboard_deliveries_total",
+            "Deliveries reaching a state",
+            &["state"],
+        ),
+        attempts: counter(
+            &registry,
+            "switchboard_delivery_attempts_total",
+            "Calls to Slack for deliveries by outcome and Slack error",
+            &["outcome", "error"],
+        ),
+        queue_depth,
+        duplicate_connection_attempts,
+        token_refreshes: counter(
+            &registry,
+            "switchboard_token_refreshes_total",
+            "Token refreshes by result",
+            &["result"],
+        ),
+        slack_events: counter(
+            &registry,
+            "switchboard_slack_events_total",
+            "Slack Events API events by type",
+            &["type"],
+        ),
+        registry,
+    }
+});
+
+pub fn metrics() -> &'static Metrics {
+    &METRICS
+}
+
+impl Metrics {
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("text encoding of gathered metrics");
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// A tower layer counting gRPC calls by method and status, with their latency.
+#[derive(Clone, Copy, Default)]
+pub struct RpcMetricsLayer;
+
+impl<S> tower::Layer<S> for RpcMetricsLayer {
+    type Service = RpcMetrics<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RpcMetrics { inner }
+    }
+}
+
+#[derive(Clone)]
+pub struct RpcMetrics<S> {
+    inner: S,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, B, R> tower::Service<http::Request<B>> for RpcMetrics<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>> + Send,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let method = request.uri().path().to_owned();
+        let started = Instant::now();
+        let call = self.inner.call(request);
+        Box::pin(async move {
+            let response = call.await?;
+            // A failed unary call answers "trailers-only": its status is in the headers.
+            let code = response
+                .headers()
+                .get("grpc-status")
+                .and_then(|v| v.to_str().ok())
+                .map(|code| tonic::Code::from(code.parse::<i32>().unwrap_or(2)))
+                .unwrap_or(tonic::Code::Ok);
+            let m = metrics();
+            m.rpc_requests
+                .with_label_values(&[method.as_str(), &format!("{code:?}")])
+                .inc();
+            m.rpc_latency
+                .with_label_values(&[method.as_str()])
+                .observe(started.elapsed().as_secs_f64());
+            Ok(response)
+        })
+    }
+}
