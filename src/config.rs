@@ -99,6 +99,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// How often integrations are health-checked in the background; `None` for never.
     pub health_check_interval: Option<Duration>,
+    /// How often rotating tokens due within 2 hours are refreshed; `None` for never.
+    pub token_refresh_interval: Option<Duration>,
 }
 
 /// The log filter (`RUST_LOG`), read here like every other setting.
@@ -353,7 +355,14 @@ impl Config {
                 secs => Some(Duration::from_secs(secs)),
             };
 
+        let token_refresh_interval =
+            match env.parsed("SWITCHBOARD_TOKEN_REFRESH_SWEEP_SECS", 60u64, "seconds")? {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            };
+
         Ok(Self {
+            token_refresh_interval,
             health_check_interval,
             delivery,
             database,

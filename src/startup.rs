@@ -142,6 +142,12 @@ impl Application {
                 stop_rx_for_workers.clone(),
             ))
         });
+        let refreshes = self.config.token_refresh_interval.map(|every| {
+            tokio::spawn(
+                core.token_refresher()
+                    .run(every, stop_rx_for_workers.clone()),
+            )
+        });
         let workers = self.config.delivery.enabled.then(|| {
             tokio::spawn(crate::delivery::run(
                 core.delivery_engine(self.config.delivery.clone()),
@@ -208,8 +214,8 @@ impl Application {
         });
         let (grpc, http) = tokio::join!(grpc, http);
         signal.abort();
-        if let Some(checks) = health_checks {
-            checks.abort();
+        for sweep in [health_checks, refreshes].into_iter().flatten() {
+            sweep.abort();
         }
         // In-flight calls are done; let the workers finish their attempts.
         if let Some(workers) = workers

@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL,
-    secrets::{random_secret, secret_hash, token_binding},
+    secrets::{TokenCipher, random_secret, secret_hash, token_binding},
 };
 use crate::{
     domain::{
@@ -24,6 +24,27 @@ pub struct StartedOAuth {
     pub authorize_url: String,
     pub state: SecretString,
     pub expire_time: DateTime<Utc>,
+}
+
+/// A grant's tokens encrypted for the team's integration with the workspace.
+pub(super) fn seal(
+    cipher: &TokenCipher,
+    team_id: &str,
+    workspace_id: &str,
+    grant: &OAuthGrant,
+) -> TokenSet {
+    let binding = token_binding(team_id, workspace_id);
+    TokenSet {
+        access_token_enc: cipher.encrypt(&grant.access_token, &binding),
+        refresh_token_enc: grant
+            .refresh_token
+            .as_ref()
+            .map(|t| cipher.encrypt(t, &binding)),
+        token_expire_time: grant
+            .expires_in
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| Utc::now() + d),
+    }
 }
 
 fn expiry(ttl: Duration) -> DateTime<Utc> {
@@ -169,28 +190,18 @@ impl Core {
         }
     }
 
-    fn seal(&self, team_id: &TeamId, installation: &Installation, grant: &OAuthGrant) -> TokenSet {
-        let binding = token_binding(team_id.as_str(), &installation.workspace_id);
-        TokenSet {
-            access_token_enc: self.cipher.encrypt(&grant.access_token, &binding),
-            refresh_token_enc: grant
-                .refresh_token
-                .as_ref()
-                .map(|t| self.cipher.encrypt(t, &binding)),
-            token_expire_time: grant
-                .expires_in
-                .and_then(|d| chrono::Duration::from_std(d).ok())
-                .map(|d| Utc::now() + d),
-        }
-    }
-
     async fn install(
         &self,
         team_id: TeamId,
         installation: Installation,
         grant: &OAuthGrant,
     ) -> Result<Integration, CoreError> {
-        let tokens = self.seal(&team_id, &installation, grant);
+        let tokens = seal(
+            &self.cipher,
+            team_id.as_str(),
+            &installation.workspace_id,
+            grant,
+        );
         let reconnect_token = random_secret();
         let reconnect = NewReconnect {
             token_hash: secret_hash(reconnect_token.expose_secret()),
@@ -250,7 +261,12 @@ impl Core {
                 actual: installation.workspace_id.clone(),
             });
         }
-        let tokens = self.seal(team_id, installation, grant);
+        let tokens = seal(
+            &self.cipher,
+            team_id.as_str(),
+            &installation.workspace_id,
+            grant,
+        );
         self.store
             .apply_tokens(id, installation, &tokens)
             .await?

@@ -9,6 +9,7 @@ mod integrations;
 mod messaging;
 mod monitoring;
 pub mod page_token;
+mod rotation;
 pub mod secrets;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
+pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};
 
 use crate::{
     config::Config,
@@ -72,7 +74,12 @@ impl Core {
             self.store.clone(),
             self.slack.clone(),
             self.cipher.clone(),
+            self.token_refresher(),
             config,
         )
+    }
+
+    pub fn token_refresher(&self) -> TokenRefresher {
+        TokenRefresher::new(self.store.clone(), self.oauth.clone(), self.cipher.clone())
     }
 }

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 
 use super::{Engine, backoff};
 use crate::{
-    core::secrets::token_binding,
+    core::{Refreshed, secrets::token_binding},
     domain::{ChannelState, DeliveryKind, DeliveryState},
     slack::{PostMessage, SlackError, SlackErrorClass},
     store::{AttemptRecord, Claimed, Outcome},
@@ -263,7 +263,41 @@ impl Engine {
                 )
             }
             _ if err.outcome_unknown() => (retry(true), record("unknown")),
-            SlackErrorClass::Retryable | SlackErrorClass::TokenExpired => {
+            SlackErrorClass::TokenExpired => {
+                // Refresh (once across replicas), then try again at once: not a failure
+                // of the delivery.
+                let stale = head.access_token_enc.as_deref();
+                match self.refresher.refresh(head.integration_id(), stale).await {
+                    Ok(Refreshed::Rotated | Refreshed::AlreadyFresh) => (
+                        Outcome::Retry {
+                            error: label.clone(),
+                            at: Utc::now(),
+                            counted: false,
+                            maybe_sent: false,
+                        },
+                        record("failed"),
+                    ),
+                    Ok(Refreshed::Revoked) => (
+                        Outcome::Failed {
+                            error: "invalid_refresh_token".into(),
+                        },
+                        record("failed"),
+                    ),
+                    Ok(Refreshed::NotRotating | Refreshed::Failed(_)) | Err(_) => {
+                        if attempts >= self.config.max_attempts {
+                            (
+                                Outcome::Failed {
+                                    error: label.clone(),
+                                },
+                                record("failed"),
+                            )
+                        } else {
+                            (retry(false), record("failed"))
+                        }
+                    }
+                }
+            }
+            SlackErrorClass::Retryable => {
                 if attempts >= self.config.max_attempts {
                     (
                         Outcome::Failed {

@@ -12,7 +12,7 @@ pub use backoff::backoff;
 pub use worker::run;
 
 use crate::{
-    core::secrets::TokenCipher,
+    core::{TokenRefresher, secrets::TokenCipher},
     slack::SlackClient,
     store::{Pace, Store},
 };
@@ -61,6 +61,7 @@ pub struct Engine {
     pub(crate) store: Store,
     pub(crate) slack: SlackClient,
     pub(crate) cipher: TokenCipher,
+    pub(crate) refresher: TokenRefresher,
     pub(crate) config: DeliveryConfig,
 }
 
@@ -69,12 +70,14 @@ impl Engine {
         store: Store,
         slack: SlackClient,
         cipher: TokenCipher,
+        refresher: TokenRefresher,
         config: DeliveryConfig,
     ) -> Self {
         Self {
             store,
             slack,
             cipher,
+            refresher,
             config,
         }
     }

@@ -120,6 +120,22 @@ impl SlackOAuth {
     }
 }
 
+impl SlackOAuth {
+    /// `oauth.v2.access` with `grant_type=refresh_token`: new (rotated) tokens. The
+    /// refresh token is single use at Slack, so callers must make this single-flight.
+    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<OAuthGrant, SlackError> {
+        let http = self.slack.http().clone();
+        let refresh_token = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
+        let response = self
+            .client
+            .exchange_refresh_token(&refresh_token)
+            .request_async(&move |request| send(http.clone(), request))
+            .await
+            .map_err(from_oauth_error)?;
+        grant_from(response)
+    }
+}
+
 /// The HTTP client `oauth2` calls: transport failures, 429 and 5xx become `SlackError`s
 /// here, where status and headers are still at hand.
 async fn send(http: reqwest::Client, request: HttpRequest) -> Result<HttpResponse, SlackError> {

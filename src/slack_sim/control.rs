@@ -142,6 +142,24 @@ pub async fn revoke_workspace(
     StatusCode::NO_CONTENT
 }
 
+/// Expires every token of the workspace now (as if 12 hours had passed).
+pub async fn expire_tokens(
+    State(state): State<Arc<SimState>>,
+    Path(id): Path<String>,
+) -> StatusCode {
+    state.with(|inner| {
+        let now = super::state::unix_now();
+        for token in inner
+            .tokens
+            .values_mut()
+            .filter(|t| t.workspace_id == id && t.expires_at.is_some())
+        {
+            token.expires_at = Some(now);
+        }
+    });
+    StatusCode::NO_CONTENT
+}
+
 /// Every token issued for the workspace, oldest first.
 pub async fn list_tokens(State(state): State<Arc<SimState>>, Path(id): Path<String>) -> Response {
     let mut tokens: Vec<_> = state.with(|inner| {
@@ -291,7 +309,10 @@ pub async fn delete_channel(
 /// rate_limited_calls}` (posts over their pace; other calls over their tier).
 pub async fn list_messages(State(state): State<Arc<SimState>>) -> Response {
     state.with(|inner| {
-        Json(json!({"messages": inner.messages, "rate_limited": inner.rate_limited_posts, "rate_limited_calls": inner.rate_limited_calls}))
-            .into_response()
+        Json(
+            json!({"messages": inner.messages, "rate_limited": inner.rate_limited_posts,
+                    "rate_limited_calls": inner.rate_limited_calls, "refreshes": inner.refreshes}),
+        )
+        .into_response()
     })
 }

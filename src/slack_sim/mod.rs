@@ -64,6 +64,10 @@ pub fn router(state: Arc<SimState>) -> Router {
         )
         .route("/_sim/workspaces/{id}/tokens", get(control::list_tokens))
         .route(
+            "/_sim/workspaces/{id}/expire_tokens",
+            post(control::expire_tokens),
+        )
+        .route(
             "/_sim/workspaces/{id}/channels",
             post(control::create_channels),
         )

@@ -134,6 +134,9 @@ pub fn access(inner: &mut Inner, headers: &HeaderMap, params: &Params) -> axum::
     if client_secret != inner.config.client_secret {
         return slack_error("bad_client_secret");
     }
+    if params.get("grant_type") == Some("refresh_token") {
+        return refresh(inner, params);
+    }
     let Some(code) = params.get("code") else {
         return slack_error("invalid_code");
     };
@@ -150,6 +153,46 @@ pub fn access(inner: &mut Inner, headers: &HeaderMap, params: &Params) -> axum::
     let Some(workspace) = inner.workspaces.get(&grant.workspace_id).cloned() else {
         return slack_error("invalid_code");
     };
+    token_answer(inner, &workspace, grant.scope)
+}
+
+/// `oauth.v2.access` with `grant_type=refresh_token`: refresh tokens are single use; a
+/// revoked install's are dead.
+fn refresh(inner: &mut Inner, params: &Params) -> axum::response::Response {
+    let Some(grant) = params
+        .get("refresh_token")
+        .and_then(|t| inner.refresh_tokens.get_mut(t))
+    else {
+        return slack_error("invalid_refresh_token");
+    };
+    if grant.used {
+        return slack_error("invalid_refresh_token");
+    }
+    grant.used = true;
+    let workspace_id = grant.workspace_id.clone();
+    let revoked = inner
+        .tokens
+        .values()
+        .filter(|t| t.workspace_id == workspace_id)
+        .all(|t| t.revoked);
+    let Some(workspace) = inner
+        .workspaces
+        .get(&workspace_id)
+        .cloned()
+        .filter(|_| !revoked)
+    else {
+        return slack_error("invalid_refresh_token");
+    };
+    inner.refreshes += 1;
+    token_answer(inner, &workspace, String::new())
+}
+
+/// A fresh access token (and, with rotation, refresh token) for the workspace.
+fn token_answer(
+    inner: &mut Inner,
+    workspace: &super::state::Workspace,
+    scope: String,
+) -> axum::response::Response {
     let token = inner.issue_token(&workspace.id, workspace.token_rotation);
     let team = if workspace.enterprise_install {
         serde_json::Value::Null
@@ -160,10 +203,10 @@ pub fn access(inner: &mut Inner, headers: &HeaderMap, params: &Params) -> axum::
         (Some(id), name) => json!({"id": id, "name": name}),
         _ => serde_json::Value::Null,
     };
-    let scope = if grant.scope.is_empty() {
+    let scope = if scope.is_empty() {
         "chat:write,channels:read,channels:join,channels:history".to_owned()
     } else {
-        grant.scope
+        scope
     };
     let mut body = json!({
         "access_token": token.token,
@@ -178,7 +221,7 @@ pub fn access(inner: &mut Inner, headers: &HeaderMap, params: &Params) -> axum::
     });
     if workspace.token_rotation {
         body["expires_in"] = json!(super::state::ROTATING_TOKEN_SECS);
-        body["refresh_token"] = json!(format!("xoxe-1-{}", Inner::random_suffix()));
+        body["refresh_token"] = json!(inner.issue_refresh_token(&workspace.id));
     }
     ok(body)
 }

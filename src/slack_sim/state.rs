@@ -54,6 +54,12 @@ pub struct CodeGrant {
     pub issued: Instant,
 }
 
+#[derive(Debug, Clone)]
+pub struct RefreshGrant {
+    pub workspace_id: String,
+    pub used: bool,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct CallRecord {
     pub method: String,
@@ -67,6 +73,10 @@ pub struct Inner {
     pub workspaces: HashMap<String, Workspace>,
     pub tokens: HashMap<String, TokenInfo>,
     pub codes: HashMap<String, CodeGrant>,
+    /// Refresh tokens of rotating installs: workspace, and whether already used (single use).
+    pub refresh_tokens: HashMap<String, RefreshGrant>,
+    /// Refreshes answered (`grant_type=refresh_token` that succeeded).
+    pub refreshes: u64,
     /// Each workspace's channels in creation order (Slack lists them so).
     pub channels: HashMap<String, Vec<SimChannel>>,
     /// Every message accepted, in order.
@@ -130,6 +140,19 @@ impl Inner {
         token
     }
 
+    /// A single-use refresh token for a rotating install of `workspace_id`.
+    pub fn issue_refresh_token(&mut self, workspace_id: &str) -> String {
+        let token = format!("xoxe-1-{}", Self::random_suffix());
+        self.refresh_tokens.insert(
+            token.clone(),
+            RefreshGrant {
+                workspace_id: workspace_id.to_owned(),
+                used: false,
+            },
+        );
+        token
+    }
+
     /// Takes the first fault that hits this call, counting it down.
     pub fn take_fault(&mut self, method: &str, workspace_id: Option<&str>) -> Option<Fault> {
         let mut hit = None;
@@ -163,6 +186,8 @@ impl SimState {
                 workspaces: HashMap::new(),
                 tokens: HashMap::new(),
                 codes: HashMap::new(),
+                refresh_tokens: HashMap::new(),
+                refreshes: 0,
                 channels: HashMap::new(),
                 messages: Vec::new(),
                 post_pacer: Pacer::default(),

@@ -9,6 +9,7 @@ mod integrations;
 mod oauth;
 mod outbox;
 mod stats;
+mod tokens;
 
 use std::{future::Future, time::Duration};
 
@@ -20,6 +21,7 @@ pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenS
 pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, Outcome, Pace};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
+pub use tokens::LockedTokens;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

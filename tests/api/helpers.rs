@@ -112,6 +112,7 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         log_format: LogFormat::Human,
         request_timeout: Duration::from_secs(30),
         health_check_interval: None,
+        token_refresh_interval: None,
         delivery: DeliveryConfig {
             pace: Pace {
                 channel_interval: TEST_PACE,

@@ -15,5 +15,6 @@ mod oauth;
 mod observability;
 mod processes;
 mod race;
+mod rotation;
 mod storage;
 mod validation;

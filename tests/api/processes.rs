@@ -16,7 +16,7 @@ const CHANNELS: usize = 20;
 const MESSAGES: usize = 2000;
 
 /// A `switchboard serve` child process, killed when dropped.
-struct ServiceProcess {
+pub struct ServiceProcess {
     child: Child,
 }
 
@@ -36,7 +36,16 @@ fn free_port() -> u16 {
 }
 
 /// Starts the real binary against `db_url` and the test's simulator, delivery workers on.
-async fn start_service(app: &TestApp, db_url: &str) -> ServiceProcess {
+pub async fn start_service(app: &TestApp, db_url: &str) -> ServiceProcess {
+    start_service_with(app, db_url, &[]).await
+}
+
+/// The same, with extra settings.
+pub async fn start_service_with(
+    app: &TestApp,
+    db_url: &str,
+    extra: &[(&str, &str)],
+) -> ServiceProcess {
     let http_port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .arg("serve")
@@ -70,6 +79,7 @@ async fn start_service(app: &TestApp, db_url: &str) -> ServiceProcess {
                 "error"
             },
         )
+        .envs(extra.iter().copied())
         .stdin(Stdio::null())
         .spawn()
         .expect("start switchboard");
