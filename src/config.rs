@@ -111,6 +111,13 @@ pub fn log_filter() -> String {
         .unwrap_or_else(|| "info,sqlx=warn,h2=warn,tower=warn".to_owned())
 }
 
+/// `OTEL_EXPORTER_OTLP_ENDPOINT`: where traces go, when set.
+pub fn otlp_endpoint() -> Option<String> {
+    std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
 /// `SWITCHBOARD_LOG_FORMAT` alone, for commands that need no other setting.
 pub fn log_format() -> LogFormat {
     match std::env::var("SWITCHBOARD_LOG_FORMAT").as_deref() {

@@ -22,11 +22,16 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&config::log_filter(), config::log_format());
+    let telemetry = telemetry::init(
+        &config::log_filter(),
+        config::log_format(),
+        config::otlp_endpoint().as_deref(),
+    );
     let outcome = match cli.command {
         Command::Serve => serve().await,
         Command::Migrate => migrate().await,
     };
+    telemetry.shutdown();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

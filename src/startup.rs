@@ -176,6 +176,7 @@ impl Application {
             .timeout(self.config.request_timeout)
             .concurrency_limit_per_connection(MAX_CONCURRENT_PER_CONNECTION)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .trace_fn(crate::telemetry::rpc_span)
             .layer(crate::metrics::RpcMetricsLayer)
             .add_service(health_service)
             .add_service(reflection().build_v1()?)

@@ -28,6 +28,7 @@ async fn main() -> std::process::ExitCode {
     switchboard::telemetry::init(
         &switchboard::config::log_filter(),
         switchboard::config::log_format(),
+        None,
     );
     let config = SimConfig {
         client_id: args.client_id,

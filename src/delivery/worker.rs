@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use sqlx::postgres::PgListener;
 use tokio::{sync::watch, task::JoinSet};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::Engine;
@@ -62,7 +63,14 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
         if !claimed.is_empty() {
             for head in claimed {
                 let engine = engine.clone();
-                in_flight.spawn(async move { deliver(&engine, owner, head).await });
+                let span = tracing::info_span!(
+                    "delivery_attempt",
+                    delivery_id = %head.id,
+                    channel_id = %head.channel_id,
+                    kind = %head.kind,
+                );
+                in_flight
+                    .spawn(async move { deliver(&engine, owner, head).await }.instrument(span));
             }
             continue;
         }

@@ -34,7 +34,7 @@ fn init_logging() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            switchboard::telemetry::init("info,sqlx=warn", LogFormat::Human);
+            switchboard::telemetry::init("info,sqlx=warn", LogFormat::Human, None);
         }
     });
 }

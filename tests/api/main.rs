@@ -17,4 +17,5 @@ mod processes;
 mod race;
 mod rotation;
 mod storage;
+mod traces;
 mod validation;

@@ -18,6 +18,19 @@ const MESSAGES: usize = 2000;
 /// A `switchboard serve` child process, killed when dropped.
 pub struct ServiceProcess {
     child: Child,
+    pub grpc_addr: String,
+}
+
+impl ServiceProcess {
+    /// SIGTERM, then waits for the process to finish its graceful shutdown.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        self.child.wait().expect("wait for switchboard")
+    }
 }
 
 impl Drop for ServiceProcess {
@@ -46,16 +59,13 @@ pub async fn start_service_with(
     db_url: &str,
     extra: &[(&str, &str)],
 ) -> ServiceProcess {
-    let http_port = free_port();
+    let (http_port, grpc_port) = (free_port(), free_port());
     let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .arg("serve")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", db_url)
-        .env(
-            "SWITCHBOARD_GRPC_ADDR",
-            format!("127.0.0.1:{}", free_port()),
-        )
+        .env("SWITCHBOARD_GRPC_ADDR", format!("127.0.0.1:{grpc_port}"))
         .env("SWITCHBOARD_HTTP_ADDR", format!("127.0.0.1:{http_port}"))
         .env("SWITCHBOARD_API_KEYS", API_KEY)
         .env("SWITCHBOARD_TOKEN_ENCRYPTION_KEY", base64_key())
@@ -83,7 +93,10 @@ pub async fn start_service_with(
         .stdin(Stdio::null())
         .spawn()
         .expect("start switchboard");
-    let process = ServiceProcess { child };
+    let process = ServiceProcess {
+        child,
+        grpc_addr: format!("http://127.0.0.1:{grpc_port}"),
+    };
     let ready = format!("http://127.0.0.1:{http_port}/readyz");
     for _ in 0..200 {
         if reqwest::get(&ready)
