@@ -31,9 +31,12 @@ if [ ! -f .local/dev.env ]; then
     echo "SWITCHBOARD_API_KEYS=dev-$(rand 24)"
     echo "SWITCHBOARD_JWT_SECRET=$(rand 48)"
     echo "SWITCHBOARD_TOKEN_ENCRYPTION_KEY=$(python3 -c 'import base64,secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())')"
+    echo "SLACK_SIGNING_SECRET=dev-signing-$(rand 24)"
   } > .local/dev.env
   chmod 600 .local/dev.env
 fi
+# Older dev.env files predate the signing secret.
+grep -q '^SLACK_SIGNING_SECRET=' .local/dev.env || echo "SLACK_SIGNING_SECRET=dev-signing-$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')" >> .local/dev.env
 set -a; source .local/dev.env; set +a
 api_key="${SWITCHBOARD_API_KEYS%%,*}"
 echo "$api_key" > .local/dev-api-key
@@ -72,6 +75,8 @@ cat <<EOT
 
   switchboard: gRPC on localhost:50051, HTTP on localhost:8080
   dev API key: $api_key   (also in .local/dev-api-key)
+  metrics:     curl localhost:8080/metrics
+  Slack events: POST localhost:8080/slack/events, signed with SLACK_SIGNING_SECRET in .local/dev.env
   grpcurl:     ${grpcurl_bin:-not installed (needs Go): see README}
 
   Connect the demo workspace (README, "Try it"):
