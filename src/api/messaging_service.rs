@@ -50,11 +50,13 @@ impl MessagingApi {
 pub const MAX_BATCH: usize = 1000;
 
 impl MessagingApi {
-    /// A SendMessageRequest as the core takes it, or every bad field at once.
+    /// A SendMessageRequest as the core takes it, or every bad field at once (with those
+    /// the caller already found in `violations`).
     fn parse_send(
         &self,
         request: v1::SendMessageRequest,
         metadata: &MetadataMap,
+        mut violations: Violations,
     ) -> Result<SendRequest, Status> {
         let v1::SendMessageRequest {
             integration_id,
@@ -63,7 +65,6 @@ impl MessagingApi {
             message_type,
             wait_for_delivery,
         } = request;
-        let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", &integration_id));
         let message_id = violations.check(optional_message_id(
             "internal_message_id",
@@ -129,7 +130,7 @@ impl MessagingService for MessagingApi {
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
         let metadata = request.metadata().clone();
-        let send = self.parse_send(request.into_inner(), &metadata)?;
+        let send = self.parse_send(request.into_inner(), &metadata, Violations::default())?;
         let delivery = self.core.send_message(&caller, send).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
@@ -149,35 +150,25 @@ impl MessagingService for MessagingApi {
             wait_for_delivery,
             message_type,
         } = request.into_inner();
+        // A reply is a send with a parent: the same checks, plus the parent's id.
         let mut violations = Violations::default();
-        let id = violations.check(IntegrationId::parse("integration_id", &integration_id));
         let parent = violations.check(parse_internal_message_id(
             "parent_internal_message_id",
             &parent_internal_message_id,
         ));
-        let message_id = violations.check(optional_message_id(
-            "internal_message_id",
-            &internal_message_id,
-        ));
-        let message_type = violations.check(parse_message_type(&message_type));
-        let message = parse_message(message)
-            .map_err(|v| violations.0.extend(v))
-            .ok();
-        violations.into_result()?;
-        let (Some(id), Some(parent), Some(message_id), Some(message_type), Some(mut message)) =
-            (id, parent, message_id, message_type, message)
-        else {
-            unreachable!("violations checked above")
-        };
-        message.reply_broadcast = reply_broadcast;
-        let send = SendRequest {
-            integration_id: id,
+        let as_send = v1::SendMessageRequest {
+            integration_id,
             message,
-            internal_message_id: message_id,
+            internal_message_id,
             message_type,
-            parent_internal_message_id: Some(parent),
-            wait_until: self.wait_until(&metadata, wait_for_delivery),
+            wait_for_delivery,
         };
+        let mut send = self.parse_send(as_send, &metadata, violations)?;
+        let Some(parent) = parent else {
+            unreachable!("violations checked by parse_send")
+        };
+        send.parent_internal_message_id = Some(parent);
+        send.message.reply_broadcast = reply_broadcast;
         let delivery = self.core.send_message(&caller, send).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
@@ -279,7 +270,7 @@ impl MessagingService for MessagingApi {
         }
         let mut results = Vec::with_capacity(requests.len());
         for item in requests {
-            let outcome = match self.parse_send(item, &metadata) {
+            let outcome = match self.parse_send(item, &metadata, Violations::default()) {
                 Ok(send) => self
                     .core
                     .send_message(&caller, send)

@@ -187,3 +187,21 @@ async fn capability_says_why_a_message_would_not_go_out() {
     assert!(!revoked.can_send);
     assert_eq!(revoked.reason, "token_revoked");
 }
+
+#[tokio::test]
+async fn a_bad_reply_reports_every_bad_field() {
+    let app = TestApp::spawn().await;
+    let err = messaging(&app)
+        .reply_to_message(service(v1::ReplyToMessageRequest {
+            integration_id: "nope".into(),
+            parent_internal_message_id: String::new(),
+            message: None,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    let violations = field_violations(&err);
+    for field in ["integration_id", "parent_internal_message_id", "message"] {
+        assert!(violations.contains_key(field), "{field}: {violations:?}");
+    }
+}
