@@ -5,6 +5,7 @@ mod audit;
 mod channels;
 mod deliveries;
 mod events;
+mod integration_row;
 mod integrations;
 mod oauth;
 mod outbox;

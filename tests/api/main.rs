@@ -8,6 +8,7 @@ mod helpers;
 mod infra;
 mod manage;
 mod message_edits;
+mod message_validation;
 mod messaging;
 mod messaging_helpers;
 mod monitoring;
