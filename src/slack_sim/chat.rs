@@ -16,7 +16,7 @@ use super::{
 /// Slack's pace for posts: about one a second per channel, short bursts tolerated.
 pub const CHANNEL_INTERVAL: Duration = Duration::from_secs(1);
 pub const CHANNEL_BURST: u32 = 4;
-/// Workspace-wide cap on posts.
+/// Workspace-wide cap on posts, per second (and the burst it tolerates).
 pub const WORKSPACE_PER_SECOND: u32 = 2000;
 
 #[derive(Debug, Clone, Serialize)]
@@ -122,10 +122,11 @@ pub fn post_message(inner: &mut Inner, workspace: &Workspace, params: &Params) -
         inner.rate_limited_posts += 1;
         return rate_limited(Some(wait.as_secs().max(1)));
     }
-    let ws_interval = Duration::from_secs(1) / WORKSPACE_PER_SECOND;
+    let per_second = inner.config.workspace_posts_per_second.max(1);
+    let ws_interval = Duration::from_secs(1) / per_second;
     if let Err(wait) = inner
         .post_pacer
-        .allow(&workspace.id, ws_interval, WORKSPACE_PER_SECOND, now)
+        .allow(&workspace.id, ws_interval, per_second, now)
     {
         inner.rate_limited_posts += 1;
         return rate_limited(Some(wait.as_secs().max(1)));

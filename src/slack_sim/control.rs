@@ -27,6 +27,8 @@ pub struct ConfigChange {
     post_interval_ms: Option<u64>,
     #[serde(default)]
     post_burst: Option<u32>,
+    #[serde(default)]
+    workspace_posts_per_second: Option<u32>,
 }
 
 pub async fn set_config(
@@ -42,6 +44,9 @@ pub async fn set_config(
         }
         if let Some(burst) = change.post_burst {
             inner.config.post_burst = burst.max(1);
+        }
+        if let Some(cap) = change.workspace_posts_per_second {
+            inner.config.workspace_posts_per_second = cap.max(1);
         }
     });
     StatusCode::NO_CONTENT

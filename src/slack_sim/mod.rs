@@ -33,6 +33,8 @@ pub struct SimConfig {
     /// `chat.postMessage` pace per channel (Slack: about 1 s, with a short burst).
     pub post_interval: std::time::Duration,
     pub post_burst: u32,
+    /// `chat.postMessage` cap per workspace, per second (a burst of as many is tolerated).
+    pub workspace_posts_per_second: u32,
 }
 
 impl Default for SimConfig {
@@ -43,6 +45,7 @@ impl Default for SimConfig {
             rate_limits: true,
             post_interval: chat::CHANNEL_INTERVAL,
             post_burst: chat::CHANNEL_BURST,
+            workspace_posts_per_second: chat::WORKSPACE_PER_SECOND,
         }
     }
 }

@@ -385,3 +385,34 @@ async fn sending_needs_an_active_integration_a_channel_and_a_known_parent() {
         .unwrap_err();
     assert_error(&err, Code::PermissionDenied, "PERMISSION_DENIED");
 }
+
+#[tokio::test]
+async fn a_workspace_cap_keeps_many_channels_within_slacks_workspace_limit() {
+    // Six channels could go at 50 posts/s each; the workspace allows 25/s in all.
+    let app = TestApp::spawn_with(|config| {
+        config.delivery.pace.workspace = Some((Duration::from_millis(50), 10));
+    })
+    .await;
+    app.sim_post("/_sim/config", json!({"workspace_posts_per_second": 25}))
+        .await;
+    let ws = app.create_workspace("W").await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let (integration, _) = ready_integration(&app, &format!("team-{i}"), &ws).await;
+        for n in 0..8 {
+            ids.push(
+                send(
+                    &app,
+                    send_request(&integration, &format!("m{n}"), "x", false),
+                )
+                .await
+                .unwrap()
+                .id,
+            );
+        }
+    }
+    let settled = settle(&app, &ids).await;
+    assert!(settled.iter().all(|d| d.state() == v1::DeliveryState::Sent));
+    assert_eq!(sim_messages(&app).await.len(), 48);
+    assert_eq!(sim_rate_limited(&app).await, 0, "the workspace cap held");
+}
