@@ -39,6 +39,15 @@ if [ "$action" = stop ]; then
   exit 0
 fi
 
+# As root, the cluster runs as the postgres user, which must reach the data directory: when
+# the checkout lives somewhere it cannot (say, under /root), keep the cluster in /var/tmp.
+if [ "$(id -u)" -eq 0 ]; then
+  mkdir -p "$root/.local"
+  if ! runuser -u postgres -- test -x "$root/.local"; then
+    data="/var/tmp/switchboard-$(printf '%s' "$root" | sha1sum | cut -c1-12)-postgres-$flavour"
+  fi
+fi
+
 if [ ! -f "$data/PG_VERSION" ]; then
   mkdir -p "$data"
   chmod 700 "$data"
