@@ -151,7 +151,8 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let method = request.uri().path().to_owned();
+        // A cheap, shared copy of the path (no allocation on the hot path).
+        let method = request.uri().path_and_query().cloned();
         let started = Instant::now();
         let call = self.inner.call(request);
         Box::pin(async move {
@@ -163,14 +164,39 @@ where
                 .and_then(|v| v.to_str().ok())
                 .map(|code| tonic::Code::from(code.parse::<i32>().unwrap_or(2)))
                 .unwrap_or(tonic::Code::Ok);
+            let method = method.as_ref().map_or("", |m| m.path());
             let m = metrics();
             m.rpc_requests
-                .with_label_values(&[method.as_str(), &format!("{code:?}")])
+                .with_label_values(&[method, code_name(code)])
                 .inc();
             m.rpc_latency
-                .with_label_values(&[method.as_str()])
+                .with_label_values(&[method])
                 .observe(started.elapsed().as_secs_f64());
             Ok(response)
         })
+    }
+}
+
+/// The status code's name, as gRPC spells it in its docs (and tonic's `Debug`).
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "Ok",
+        Cancelled => "Cancelled",
+        Unknown => "Unknown",
+        InvalidArgument => "InvalidArgument",
+        DeadlineExceeded => "DeadlineExceeded",
+        NotFound => "NotFound",
+        AlreadyExists => "AlreadyExists",
+        PermissionDenied => "PermissionDenied",
+        ResourceExhausted => "ResourceExhausted",
+        FailedPrecondition => "FailedPrecondition",
+        Aborted => "Aborted",
+        OutOfRange => "OutOfRange",
+        Unimplemented => "Unimplemented",
+        Internal => "Internal",
+        Unavailable => "Unavailable",
+        DataLoss => "DataLoss",
+        Unauthenticated => "Unauthenticated",
     }
 }
