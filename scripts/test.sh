@@ -10,6 +10,10 @@ ensure_rust
 DATABASE_URL="$(scripts/postgres.sh test)"
 export DATABASE_URL
 buf="$(ensure_buf)"
+# Each integration test makes a database of its own; clear the previous run's.
+psql "$DATABASE_URL" -Atc "SELECT format('DROP DATABASE %I WITH (FORCE);', datname)
+                           FROM pg_database WHERE datname LIKE 'sbtest\_%'" \
+  | psql "$DATABASE_URL" -q
 
 echo "== buf lint"
 "$buf" lint
