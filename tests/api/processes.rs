@@ -211,3 +211,39 @@ async fn two_services_on_one_database_deliver_exactly_once_within_the_pace() {
         "no channel went over Slack's pace"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_lets_in_flight_calls_and_deliveries_finish() {
+    let mut db_url = String::new();
+    let app = TestApp::spawn_with(|config| {
+        config.delivery.enabled = false;
+        db_url = secrecy::ExposeSecret::expose_secret(&config.database.url).to_owned();
+    })
+    .await;
+    let ws = app.create_workspace("W").await;
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    // Slack takes a while to answer this post.
+    app.inject_fault(serde_json::json!({"method": "chat.postMessage", "kind": "delay", "delay_ms": 1500, "times": 1}))
+        .await;
+    let process = start_service(&app, &db_url).await;
+    let mut client =
+        v1::messaging_service_client::MessagingServiceClient::connect(process.grpc_addr.clone())
+            .await
+            .unwrap();
+    let call = tokio::spawn(async move {
+        client
+            .send_message(service(send_request(&integration, "slow", "x", true)))
+            .await
+    });
+    // Stop the service while the call and its delivery are in flight.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopped = tokio::task::spawn_blocking(move || process.terminate());
+    let delivery = call
+        .await
+        .unwrap()
+        .expect("the in-flight call is answered")
+        .into_inner();
+    assert_eq!(delivery.state(), v1::DeliveryState::Sent);
+    assert!(stopped.await.unwrap().success(), "a clean exit");
+    assert_eq!(sim_messages(&app).await.len(), 1);
+}
