@@ -179,18 +179,7 @@ async fn a_429_storm_delivers_everything_without_counting_failures() {
         json!({"method": "chat.postMessage", "kind": "rate_limited", "retry_after": 1, "times": 4}),
     )
     .await;
-    let mut ids = Vec::new();
-    for n in 0..20 {
-        ids.push(
-            send(
-                &app,
-                send_request(&integration, &format!("m{n}"), &format!("{n}"), false),
-            )
-            .await
-            .unwrap()
-            .id,
-        );
-    }
+    let ids = send_numbered(&app, &integration, 20).await;
     let settled = settle(&app, &ids).await;
     assert!(
         settled
@@ -217,18 +206,7 @@ async fn server_errors_are_retried_until_everything_is_delivered() {
         json!({"method": "chat.postMessage", "kind": "http_status", "status": 503, "every": 3}),
     )
     .await;
-    let mut ids = Vec::new();
-    for n in 0..70 {
-        ids.push(
-            send(
-                &app,
-                send_request(&integration, &format!("m{n}"), &format!("{n}"), false),
-            )
-            .await
-            .unwrap()
-            .id,
-        );
-    }
+    let ids = send_numbered(&app, &integration, 70).await;
     let settled = settle(&app, &ids).await;
     assert!(
         settled.iter().all(|d| d.state() == DeliveryState::Sent),

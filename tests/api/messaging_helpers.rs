@@ -124,3 +124,13 @@ pub async fn sim_rate_limited(app: &TestApp) -> u64 {
         .as_u64()
         .unwrap()
 }
+
+/// Queues `count` messages `m0, m1, ...` (text `0, 1, ...`) without waiting; their ids.
+pub async fn send_numbered(app: &TestApp, integration: &str, count: usize) -> Vec<String> {
+    let mut ids = Vec::with_capacity(count);
+    for n in 0..count {
+        let request = send_request(integration, &format!("m{n}"), &n.to_string(), false);
+        ids.push(send(app, request).await.unwrap().id);
+    }
+    ids
+}
