@@ -6,19 +6,21 @@ use std::time::Duration;
 use chrono::Utc;
 use secrecy::SecretString;
 
-use super::{Core, CoreError, secrets::token_binding};
+use super::{Core, CoreError, page_token::PageSize, secrets::token_binding};
 use crate::{
     domain::{
-        Caller, ChannelId, FieldViolation, Integration, IntegrationId, IntegrationStatus,
-        NotificationChannel, SlackChannel,
+        Caller, ChannelId, Integration, IntegrationId, IntegrationStatus, NotificationChannel,
+        SlackChannel,
     },
     slack::{Conversation, SlackError},
 };
 
 /// How long a fetched channel listing is served from the cache.
 pub const CHANNEL_LISTING_TTL: Duration = Duration::from_secs(5 * 60);
-pub const DEFAULT_CHANNEL_PAGE: i32 = 100;
-pub const MAX_CHANNEL_PAGE: i32 = 1000;
+pub const CHANNEL_PAGE: PageSize = PageSize {
+    default: 100,
+    max: 1000,
+};
 /// Longest Retry-After we wait out in the middle of a listing (Tier 2 allows 20 calls a
 /// minute, so short waits are normal); a longer one answers UNAVAILABLE.
 const MAX_LISTING_WAIT: Duration = Duration::from_secs(10);
@@ -120,29 +122,18 @@ impl Core {
         id: IntegrationId,
         query: ChannelQuery,
     ) -> Result<ChannelPage, CoreError> {
-        if query.page_size < 0 {
-            return Err(CoreError::invalid(FieldViolation::new(
-                "page_size",
-                "must not be negative",
-            )));
-        }
-        let page_size = match query.page_size {
-            0 => DEFAULT_CHANNEL_PAGE,
-            n => n.min(MAX_CHANNEL_PAGE),
-        } as usize;
+        let page_size = CHANNEL_PAGE
+            .resolve(query.page_size)
+            .map_err(CoreError::invalid)?;
         let name_query = query
             .name_query
             .map(|q| q.trim().to_lowercase())
             .filter(|q| !q.is_empty());
         let fingerprint = format!("integration={id};name={name_query:?}");
-        let after: Option<(String, String)> = match query.page_token.as_str() {
-            "" => None,
-            token => Some(
-                self.pages
-                    .decode(token, &fingerprint)
-                    .map_err(CoreError::invalid)?,
-            ),
-        };
+        let after: Option<(String, String)> = self
+            .pages
+            .position(&query.page_token, &fingerprint)
+            .map_err(CoreError::invalid)?;
         let integration = self.active_integration(caller, id).await?;
 
         let cached = if query.refresh {
@@ -183,15 +174,11 @@ impl Core {
             .skip(start)
             .take(page_size + 1)
             .collect();
-        let next_page_token = if page.len() > page_size {
-            page.truncate(page_size);
-            page.last().map(|last| {
-                self.pages
-                    .encode(&(last.name.clone(), last.id.clone()), &fingerprint)
-            })
-        } else {
-            None
-        };
+        let next_page_token = self
+            .pages
+            .next_page(&mut page, page_size, &fingerprint, |last| {
+                (last.name.clone(), last.id.clone())
+            });
         Ok(ChannelPage {
             channels: page,
             next_page_token,

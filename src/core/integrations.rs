@@ -1,10 +1,10 @@
 //! Reading, listing, changing and deleting integrations.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-use super::{Core, CoreError, secrets::token_binding};
+use super::{
+    Core, CoreError,
+    page_token::{PageSize, TimeCursor},
+    secrets::token_binding,
+};
 use crate::{
     domain::{
         Caller, FieldViolation, Integration, IntegrationCategory, IntegrationId, IntegrationName,
@@ -13,16 +13,11 @@ use crate::{
     store::{IntegrationFilter, UpdateFields},
 };
 
-pub const DEFAULT_PAGE_SIZE: i32 = 50;
-pub const MAX_PAGE_SIZE: i32 = 500;
-
-/// Where the next page of integrations starts: after this (create_time, id).
-#[derive(Serialize, Deserialize)]
-struct IntegrationCursor {
-    #[serde(rename = "t")]
-    time: DateTime<Utc>,
-    id: Uuid,
-}
+/// Page sizes of the listings of stored resources (integrations, deliveries).
+pub const RESOURCE_PAGE: PageSize = PageSize {
+    default: 50,
+    max: 500,
+};
 
 pub struct ListQuery {
     /// `None`: the caller's own team (team tokens) or every team (service keys).
@@ -79,16 +74,9 @@ impl Core {
             }
             (_, team) => team,
         };
-        if query.page_size < 0 {
-            return Err(CoreError::invalid(FieldViolation::new(
-                "page_size",
-                "must not be negative",
-            )));
-        }
-        let page_size = match query.page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
+        let page_size = RESOURCE_PAGE
+            .resolve(query.page_size)
+            .map_err(CoreError::invalid)?;
 
         let mut platform_names = query.category.map(IntegrationCategory::platform_names);
         if let Some(name) = &query.platform_name {
@@ -117,16 +105,11 @@ impl Core {
             query.status,
             query.enabled
         );
-        let after = match query.page_token.as_str() {
-            "" => None,
-            token => {
-                let IntegrationCursor { time, id } = self
-                    .pages
-                    .decode(token, &fingerprint)
-                    .map_err(CoreError::invalid)?;
-                Some((time, IntegrationId::from_uuid(id)))
-            }
-        };
+        let after = self
+            .pages
+            .position::<TimeCursor>(&query.page_token, &fingerprint)
+            .map_err(CoreError::invalid)?
+            .map(|c| (c.time, IntegrationId::from_uuid(c.id)));
         // `status` and `enabled` that contradict each other match nothing.
         if let (Some(a), Some(b)) = (status_enabled, query.enabled)
             && a != b
@@ -147,22 +130,16 @@ impl Core {
         };
         let (mut integrations, total_size) = self
             .store
-            .list_integrations(&filter, after, i64::from(page_size) + 1)
+            .list_integrations(&filter, after, page_size as i64 + 1)
             .await?;
-        let next_page_token = if integrations.len() > page_size as usize {
-            integrations.truncate(page_size as usize);
-            integrations.last().map(|last| {
-                self.pages.encode(
-                    &IntegrationCursor {
+        let next_page_token =
+            self.pages
+                .next_page(&mut integrations, page_size, &fingerprint, |last| {
+                    TimeCursor {
                         time: last.create_time,
                         id: last.id.as_uuid(),
-                    },
-                    &fingerprint,
-                )
-            })
-        } else {
-            None
-        };
+                    }
+                });
         Ok(ListedPage {
             integrations,
             next_page_token,

@@ -3,16 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Core, CoreError};
+use super::{Core, CoreError, integrations::RESOURCE_PAGE, page_token::TimeCursor};
 use crate::{
     domain::{
-        Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, FieldViolation, Integration,
-        IntegrationId, IntegrationStatus, OutboundMessage,
+        Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, Integration, IntegrationId,
+        IntegrationStatus, OutboundMessage,
     },
     slack::ThreadMessage,
     store::{Enqueued, NewDelivery, NewPost},
@@ -39,13 +37,6 @@ pub struct SendRequest {
     pub parent_internal_message_id: Option<String>,
     /// Return when the delivery is final or by this instant, whichever comes first.
     pub wait_until: Option<Instant>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct DeliveryCursor {
-    #[serde(rename = "t")]
-    time: DateTime<Utc>,
-    id: Uuid,
 }
 
 fn payload_hash(
@@ -372,46 +363,28 @@ impl Core {
         page_size: i32,
         page_token: &str,
     ) -> Result<(Vec<Delivery>, Option<String>), CoreError> {
-        if page_size < 0 {
-            return Err(CoreError::invalid(FieldViolation::new(
-                "page_size",
-                "must not be negative",
-            )));
-        }
-        let page_size = match page_size {
-            0 => super::integrations::DEFAULT_PAGE_SIZE,
-            n => n.min(super::integrations::MAX_PAGE_SIZE),
-        } as usize;
+        let page_size = RESOURCE_PAGE
+            .resolve(page_size)
+            .map_err(CoreError::invalid)?;
         let fingerprint = format!("integration={integration_id};state={state:?}");
-        let after = match page_token {
-            "" => None,
-            token => {
-                let cursor: DeliveryCursor = self
-                    .pages
-                    .decode(token, &fingerprint)
-                    .map_err(CoreError::invalid)?;
-                Some((cursor.time, cursor.id))
-            }
-        };
+        let after = self
+            .pages
+            .position::<TimeCursor>(page_token, &fingerprint)
+            .map_err(CoreError::invalid)?
+            .map(|c| (c.time, c.id));
         self.get_integration(caller, integration_id).await?;
         let mut deliveries = self
             .store
             .list_deliveries(integration_id, state, after, page_size as i64 + 1)
             .await?;
-        let next = if deliveries.len() > page_size {
-            deliveries.truncate(page_size);
-            deliveries.last().map(|last| {
-                self.pages.encode(
-                    &DeliveryCursor {
-                        time: last.create_time,
-                        id: last.id,
-                    },
-                    &fingerprint,
-                )
-            })
-        } else {
-            None
-        };
+        let next = self
+            .pages
+            .next_page(&mut deliveries, page_size, &fingerprint, |last| {
+                TimeCursor {
+                    time: last.create_time,
+                    id: last.id,
+                }
+            });
         Ok((deliveries, next))
     }
 }

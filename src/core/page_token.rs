@@ -2,14 +2,43 @@
 //! bound to the request's filters, so a forged, altered or re-filtered token is refused.
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sha2::Sha256;
+use uuid::Uuid;
 
 use crate::{config::EncryptionKey, domain::FieldViolation};
 
 type HmacSha256 = Hmac<Sha256>;
 const MAC_LEN: usize = 16;
+
+/// Where the next page starts in (create_time, id) order: the cursor of every listing of
+/// stored resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeCursor {
+    #[serde(rename = "t")]
+    pub time: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+/// A listing's page sizes (AIP-158): 0 asks for the default, more than the maximum is
+/// lowered to it, a negative size is refused.
+#[derive(Debug, Clone, Copy)]
+pub struct PageSize {
+    pub default: usize,
+    pub max: usize,
+}
+
+impl PageSize {
+    pub fn resolve(self, requested: i32) -> Result<usize, FieldViolation> {
+        match usize::try_from(requested) {
+            Err(_) => Err(FieldViolation::new("page_size", "must not be negative")),
+            Ok(0) => Ok(self.default),
+            Ok(n) => Ok(n.min(self.max)),
+        }
+    }
+}
 
 /// What a token carries: the caller's cursor and the filters it was issued for.
 #[derive(Serialize, Deserialize)]
@@ -57,6 +86,34 @@ impl PageTokens {
         )
     }
 
+    /// Where the caller is: `None` at the start (no token), else the token's cursor.
+    pub fn position<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        filters: &str,
+    ) -> Result<Option<C>, FieldViolation> {
+        match token {
+            "" => Ok(None),
+            token => self.decode(token, filters).map(Some),
+        }
+    }
+
+    /// Cuts a page fetched with one item to spare down to `size`; the token of the next
+    /// page when the spare item showed there is one.
+    pub fn next_page<T, C: Serialize>(
+        &self,
+        items: &mut Vec<T>,
+        size: usize,
+        filters: &str,
+        cursor: impl Fn(&T) -> C,
+    ) -> Option<String> {
+        if items.len() <= size {
+            return None;
+        }
+        items.truncate(size);
+        items.last().map(|last| self.encode(&cursor(last), filters))
+    }
+
     /// The cursor of `token`, which must have been issued for `filters`.
     pub fn decode<C: DeserializeOwned>(
         &self,
@@ -88,6 +145,29 @@ mod tests {
 
     fn tokens() -> PageTokens {
         PageTokens::new(&EncryptionKey([3u8; 32]))
+    }
+
+    #[test]
+    fn page_sizes() {
+        let sizes = PageSize {
+            default: 50,
+            max: 500,
+        };
+        assert_eq!(sizes.resolve(0).unwrap(), 50);
+        assert_eq!(sizes.resolve(7).unwrap(), 7);
+        assert_eq!(sizes.resolve(1000).unwrap(), 500);
+        assert_eq!(sizes.resolve(-1).unwrap_err().field, "page_size");
+    }
+
+    #[test]
+    fn next_page_only_with_a_spare_item() {
+        let mut items = vec![1, 2, 3];
+        assert!(tokens().next_page(&mut items, 3, "f", |n| *n).is_none());
+        assert_eq!(items, [1, 2, 3]);
+        let token = tokens().next_page(&mut items, 2, "f", |n| *n).unwrap();
+        assert_eq!(items, [1, 2]);
+        assert_eq!(tokens().position::<i32>(&token, "f").unwrap(), Some(2));
+        assert_eq!(tokens().position::<i32>("", "f").unwrap(), None);
     }
 
     #[test]
