@@ -67,13 +67,9 @@ impl Core {
         caller: &Caller,
         query: ListQuery,
     ) -> Result<ListedPage, CoreError> {
-        let team_id = match (caller, query.team_id) {
-            (Caller::Team(own), None) => Some(own.clone()),
-            (caller, Some(team)) if !caller.may_act_for(&team) => {
-                return Err(CoreError::PermissionDenied);
-            }
-            (_, team) => team,
-        };
+        let team_id = caller
+            .scope(query.team_id)
+            .map_err(|_| CoreError::PermissionDenied)?;
         let page_size = RESOURCE_PAGE
             .resolve(query.page_size)
             .map_err(CoreError::invalid)?;

@@ -108,13 +108,9 @@ impl Core {
         caller: &Caller,
         team: Option<TeamId>,
     ) -> Result<Vec<HealthReport>, CoreError> {
-        let team = match (caller, team) {
-            (Caller::Team(own), None) => Some(own.clone()),
-            (caller, Some(team)) if !caller.may_act_for(&team) => {
-                return Err(CoreError::PermissionDenied);
-            }
-            (_, team) => team,
-        };
+        let team = caller
+            .scope(team)
+            .map_err(|_| CoreError::PermissionDenied)?;
         let filter = IntegrationFilter {
             team_id: team,
             ..Default::default()
@@ -152,11 +148,10 @@ impl Core {
         caller: &Caller,
         team: Option<TeamId>,
     ) -> Result<Option<String>, CoreError> {
-        match (caller, team) {
-            (Caller::Team(own), None) => Ok(Some(own.to_string())),
-            (caller, Some(team)) if !caller.may_act_for(&team) => Err(CoreError::PermissionDenied),
-            (_, team) => Ok(team.map(|t| t.to_string())),
-        }
+        let team = caller
+            .scope(team)
+            .map_err(|_| CoreError::PermissionDenied)?;
+        Ok(team.map(|t| t.to_string()))
     }
 
     pub async fn messaging_stats(

@@ -32,6 +32,16 @@ impl Caller {
         }
     }
 
+    /// The team a listing or figure covers: a team caller's own (and no other); for a
+    /// service key, the team asked for, or every team (`None`).
+    pub fn scope(&self, requested: Option<TeamId>) -> Result<Option<TeamId>, Denial> {
+        match (self, requested) {
+            (Self::Team(own), None) => Ok(Some(own.clone())),
+            (caller, Some(team)) if !caller.may_act_for(&team) => Err(Denial::PermissionDenied),
+            (_, team) => Ok(team),
+        }
+    }
+
     /// The integration if this caller may see it.
     pub fn visible(&self, found: Option<Integration>) -> Result<Integration, Denial> {
         match (self, found) {
