@@ -14,6 +14,8 @@ pub enum AuditAction {
     Deleted,
     ChannelSet,
     ChannelCleared,
+    /// What Slack said of the token changed the integration's status.
+    StatusChanged,
 }
 
 impl AuditAction {
@@ -28,6 +30,7 @@ impl AuditAction {
             Self::Deleted => "deleted",
             Self::ChannelSet => "channel_set",
             Self::ChannelCleared => "channel_cleared",
+            Self::StatusChanged => "status_changed",
         }
     }
 }

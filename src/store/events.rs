@@ -2,8 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, retrying};
-use crate::domain::ChannelState;
+use super::{
+    Store, StoreError,
+    audit::{self, AuditAction},
+    retrying,
+};
+use crate::domain::{ChannelState, IntegrationId, TeamId};
 
 /// How long handled event ids are remembered (Slack retries for about five minutes).
 const REMEMBER_EVENTS: &str = "1 day";
@@ -77,15 +81,14 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (id, team) in &revoked {
-                sqlx::query(
-                    "INSERT INTO integration_audit (integration_id, team_id, workspace_id, action, detail)
-                     VALUES ($1, $2, $3, 'status_changed', $4)",
+                audit::record(
+                    &mut tx,
+                    IntegrationId::from_uuid(*id),
+                    &TeamId::from_trusted(team.clone()),
+                    workspace_id,
+                    AuditAction::StatusChanged,
+                    serde_json::json!({ "condition": "revoked", "reason": reason }),
                 )
-                .bind(id)
-                .bind(team)
-                .bind(workspace_id)
-                .bind(serde_json::json!({ "condition": "revoked", "reason": reason }))
-                .execute(&mut *tx)
                 .await?;
             }
             tx.commit().await?;
