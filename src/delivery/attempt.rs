@@ -241,6 +241,17 @@ impl Engine {
             counted: true,
             maybe_sent,
         };
+        let give_up = || Outcome::Failed {
+            error: label.clone(),
+        };
+        // A failure worth retrying, while the retry budget lasts.
+        let retry_or_give_up = || {
+            if attempts >= self.config.max_attempts {
+                give_up()
+            } else {
+                retry(false)
+            }
+        };
         match err.class() {
             SlackErrorClass::RateLimited => {
                 let wait = match err {
@@ -284,39 +295,14 @@ impl Engine {
                         record("failed"),
                     ),
                     Ok(Refreshed::NotRotating | Refreshed::Failed(_)) | Err(_) => {
-                        if attempts >= self.config.max_attempts {
-                            (
-                                Outcome::Failed {
-                                    error: label.clone(),
-                                },
-                                record("failed"),
-                            )
-                        } else {
-                            (retry(false), record("failed"))
-                        }
+                        (retry_or_give_up(), record("failed"))
                     }
                 }
             }
-            SlackErrorClass::Retryable => {
-                if attempts >= self.config.max_attempts {
-                    (
-                        Outcome::Failed {
-                            error: label.clone(),
-                        },
-                        record("failed"),
-                    )
-                } else {
-                    (retry(false), record("failed"))
-                }
-            }
+            SlackErrorClass::Retryable => (retry_or_give_up(), record("failed")),
             SlackErrorClass::NeedsReconnect => {
                 self.side_effect_revoked(head, &label).await;
-                (
-                    Outcome::Failed {
-                        error: label.clone(),
-                    },
-                    record("failed"),
-                )
+                (give_up(), record("failed"))
             }
             SlackErrorClass::ChannelProblem => {
                 let state = match label.as_str() {
@@ -328,19 +314,9 @@ impl Engine {
                 if let Some(state) = state {
                     self.side_effect_channel(head, state).await;
                 }
-                (
-                    Outcome::Failed {
-                        error: label.clone(),
-                    },
-                    record("failed"),
-                )
+                (give_up(), record("failed"))
             }
-            SlackErrorClass::Permanent => (
-                Outcome::Failed {
-                    error: label.clone(),
-                },
-                record("failed"),
-            ),
+            SlackErrorClass::Permanent => (give_up(), record("failed")),
         }
     }
 
