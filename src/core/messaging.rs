@@ -84,7 +84,7 @@ impl Core {
                     &payload_bytes,
                 ),
                 message_type: request.message_type.clone(),
-                payload: payload.clone(),
+                payload: &payload,
             };
             let team = caller.team().map(|t| t.as_str());
             if let Some(enqueued) = self.store.enqueue_post(&post, team).await? {

@@ -88,13 +88,14 @@ pub enum Enqueued {
     Conflict(Delivery),
 }
 
-/// A post before the integration's channel is known (SendMessage's hot path).
-pub struct NewPost {
+/// A post before the integration's channel is known (SendMessage's hot path). Borrows
+/// the payload: the caller keeps it for the slower path.
+pub struct NewPost<'a> {
     pub id: Uuid,
     pub integration_id: IntegrationId,
     pub internal_message_id: String,
     pub message_type: Option<String>,
-    pub payload: serde_json::Value,
+    pub payload: &'a serde_json::Value,
     pub payload_hash: Vec<u8>,
 }
 
@@ -222,7 +223,7 @@ impl Store {
     /// caller then finds out why).
     pub async fn enqueue_post(
         &self,
-        post: &NewPost,
+        post: &NewPost<'_>,
         team: Option<&str>,
     ) -> Result<Option<Enqueued>, StoreError> {
         retrying("enqueue_post", || async move {
@@ -242,7 +243,7 @@ impl Store {
             .bind(post.integration_id.as_uuid())
             .bind(&post.internal_message_id)
             .bind(&post.message_type)
-            .bind(&post.payload)
+            .bind(post.payload)
             .bind(&post.payload_hash)
             .bind(team)
             .fetch_optional(&mut *tx)
