@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{
     SlackClient, SlackError,
-    client::{check_status, decode_envelope},
+    client::{ResponseMetadata, check_status, decode_envelope, next_cursor},
 };
 
 /// `metadata.event_type` of every message switchboard posts.
@@ -43,7 +43,7 @@ struct History {
     #[serde(default)]
     has_more: bool,
     #[serde(default)]
-    response_metadata: Option<Value>,
+    response_metadata: Option<ResponseMetadata>,
 }
 
 impl SlackClient {
@@ -98,10 +98,7 @@ impl SlackClient {
             if found.is_some() {
                 return Ok(found);
             }
-            cursor = page
-                .response_metadata
-                .and_then(|m| m["next_cursor"].as_str().map(str::to_owned))
-                .filter(|c| !c.is_empty());
+            cursor = next_cursor(page.response_metadata);
             if !page.has_more || cursor.is_none() {
                 return Ok(None);
             }
@@ -128,7 +125,7 @@ struct Replies {
     #[serde(default)]
     messages: Vec<ThreadMessage>,
     #[serde(default)]
-    response_metadata: Option<Value>,
+    response_metadata: Option<ResponseMetadata>,
 }
 
 impl SlackClient {
@@ -179,10 +176,7 @@ impl SlackClient {
             }
             let page: Replies = self.call("conversations.replies", token, &form).await?;
             messages.extend(page.messages);
-            cursor = page
-                .response_metadata
-                .and_then(|m| m["next_cursor"].as_str().map(str::to_owned))
-                .filter(|c| !c.is_empty());
+            cursor = next_cursor(page.response_metadata);
             if cursor.is_none() {
                 return Ok(messages);
             }

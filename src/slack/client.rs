@@ -97,6 +97,18 @@ impl SlackClient {
     }
 }
 
+/// `response_metadata` of a paged answer (`conversations.list`, `.history`, `.replies`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ResponseMetadata {
+    #[serde(default)]
+    next_cursor: String,
+}
+
+/// The cursor of the next page; `None` on the last page (Slack sends an empty cursor).
+pub(crate) fn next_cursor(metadata: Option<ResponseMetadata>) -> Option<String> {
+    metadata.map(|m| m.next_cursor).filter(|c| !c.is_empty())
+}
+
 /// Maps HTTP statuses other than 200 to errors: 429 with its Retry-After, the rest by code.
 pub(crate) fn check_status(response: Response) -> Result<Response, SlackError> {
     match response.status() {

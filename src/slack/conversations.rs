@@ -3,7 +3,10 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{SlackClient, SlackError};
+use super::{
+    SlackClient, SlackError,
+    client::{ResponseMetadata, next_cursor},
+};
 
 /// Slack's recommended page size for `conversations.list`.
 const LIST_PAGE: &str = "200";
@@ -30,12 +33,6 @@ pub struct Conversation {
     pub num_members: i32,
     #[serde(default)]
     pub purpose: Option<ConversationText>,
-}
-
-#[derive(Deserialize)]
-struct ResponseMetadata {
-    #[serde(default)]
-    next_cursor: String,
 }
 
 #[derive(Deserialize)]
@@ -66,10 +63,7 @@ impl SlackClient {
             form.push(("cursor", cursor));
         }
         let page: ListPage = self.call("conversations.list", token, &form).await?;
-        let next = page
-            .response_metadata
-            .map(|m| m.next_cursor)
-            .filter(|c| !c.is_empty());
+        let next = next_cursor(page.response_metadata);
         Ok((page.channels, next))
     }
 
