@@ -6,6 +6,7 @@ use super::{
     convert::{
         category_from_proto, category_to_proto, integration_to_proto, status_from_proto, timestamp,
     },
+    optional,
 };
 use crate::{
     core::{Core, ListQuery, UpdateRequest},
@@ -20,15 +21,6 @@ pub struct IntegrationApi {
 impl IntegrationApi {
     pub fn new(core: Core) -> Self {
         Self { core }
-    }
-}
-
-/// An id field that may be left empty.
-fn optional_id(field: &str, raw: &str) -> Result<Option<IntegrationId>, FieldViolation> {
-    if raw.is_empty() {
-        Ok(None)
-    } else {
-        IntegrationId::parse(field, raw).map(Some)
     }
 }
 
@@ -63,9 +55,10 @@ impl IntegrationService for IntegrationApi {
         } = request.into_inner();
         let mut violations = Violations::default();
         let team_id = violations.check(TeamId::parse("team_id", &team_id));
-        let reconnect = violations.check(optional_id(
+        let reconnect = violations.check(optional(
             "reconnect_integration_id",
             &reconnect_integration_id,
+            IntegrationId::parse,
         ));
         violations.into_result()?;
         let (Some(team_id), Some(reconnect)) = (team_id, reconnect) else {
@@ -148,11 +141,7 @@ impl IntegrationService for IntegrationApi {
             enabled,
         } = request.into_inner();
         let mut violations = Violations::default();
-        let team_id = if team_id.is_empty() {
-            Some(None)
-        } else {
-            violations.check(TeamId::parse("team_id", &team_id).map(Some))
-        };
+        let team_id = violations.check(optional("team_id", &team_id, TeamId::parse));
         let category = violations.check(enum_field("category", category, category_from_proto));
         let status = violations.check(enum_field("status", status, status_from_proto));
         violations.into_result()?;

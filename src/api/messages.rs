@@ -6,7 +6,6 @@ use super::convert::timestamp;
 use crate::{
     domain::{
         Delivery, DeliveryKind, DeliveryState, FieldViolation, MessageInput, OutboundMessage,
-        parse_internal_message_id,
     },
     proto::v1,
 };
@@ -74,17 +73,6 @@ pub(super) fn parse_message(
         unfurl_links,
         unfurl_media,
     })
-}
-
-pub(super) fn optional_message_id(
-    field: &str,
-    raw: &str,
-) -> Result<Option<String>, FieldViolation> {
-    if raw.is_empty() {
-        Ok(None)
-    } else {
-        parse_internal_message_id(field, raw).map(Some)
-    }
 }
 
 pub fn delivery_to_proto(d: &Delivery) -> v1::Delivery {

@@ -4,9 +4,8 @@ use tonic::{Request, Response, Status, metadata::MetadataMap};
 
 use super::{
     Violations, caller,
-    messages::{
-        delivery_to_proto, optional_message_id, parse_grpc_timeout, parse_message, state_from_proto,
-    },
+    messages::{delivery_to_proto, parse_grpc_timeout, parse_message, state_from_proto},
+    optional,
 };
 use crate::{
     core::{Core, CoreError, SendRequest},
@@ -66,9 +65,10 @@ impl MessagingApi {
             wait_for_delivery,
         } = request;
         let id = violations.check(IntegrationId::parse("integration_id", &integration_id));
-        let message_id = violations.check(optional_message_id(
+        let message_id = violations.check(optional(
             "internal_message_id",
             &internal_message_id,
+            parse_internal_message_id,
         ));
         let message_type = violations.check(parse_message_type(&message_type));
         let message = parse_message(message)

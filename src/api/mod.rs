@@ -30,6 +30,19 @@ fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
         .ok_or_else(|| Status::internal("request reached a service without authentication"))
 }
 
+/// A field that may be left empty: `None` when it is, else what `parse` makes of it.
+fn optional<T>(
+    field: &str,
+    raw: &str,
+    parse: impl FnOnce(&str, &str) -> Result<T, FieldViolation>,
+) -> Result<Option<T>, FieldViolation> {
+    if raw.is_empty() {
+        Ok(None)
+    } else {
+        parse(field, raw).map(Some)
+    }
+}
+
 /// Collects every bad field of a request before answering, so callers fix them in one go.
 #[derive(Default)]
 struct Violations(Vec<FieldViolation>);

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
-use super::{Violations, caller, convert::timestamp};
+use super::{Violations, caller, convert::timestamp, optional};
 use crate::{
     core::{Core, CoreError, HealthReport},
     domain::{FieldViolation, IntegrationId, TeamId},
@@ -53,14 +53,6 @@ fn time_field(
     .ok_or_else(|| FieldViolation::new(field, "is not a valid timestamp"))
 }
 
-fn optional_team(raw: &str) -> Result<Option<TeamId>, FieldViolation> {
-    if raw.is_empty() {
-        Ok(None)
-    } else {
-        TeamId::parse("team_id", raw).map(Some)
-    }
-}
-
 fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -85,7 +77,7 @@ impl MonitoringService for MonitoringApi {
     ) -> Result<Response<v1::CheckAllIntegrationsResponse>, Status> {
         let caller = caller(&request)?;
         let v1::CheckAllIntegrationsRequest { team_id } = request.into_inner();
-        let team = optional_team(&team_id).map_err(CoreError::invalid)?;
+        let team = optional("team_id", &team_id, TeamId::parse).map_err(CoreError::invalid)?;
         let reports = self.core.check_all_integrations(&caller, team).await?;
         let healthy = reports.iter().filter(|r| r.healthy).count();
         Ok(Response::new(v1::CheckAllIntegrationsResponse {
@@ -110,12 +102,12 @@ impl MonitoringService for MonitoringApi {
         let mut violations = Violations::default();
         let start = violations.check(time_field("start_time", start_time));
         let end = violations.check(time_field("end_time", end_time));
-        let team = violations.check(optional_team(&team_id));
-        let integration = if integration_id.is_empty() {
-            Some(None)
-        } else {
-            violations.check(IntegrationId::parse("integration_id", &integration_id).map(Some))
-        };
+        let team = violations.check(optional("team_id", &team_id, TeamId::parse));
+        let integration = violations.check(optional(
+            "integration_id",
+            &integration_id,
+            IntegrationId::parse,
+        ));
         violations.into_result()?;
         let (Some(start), Some(end), Some(team), Some(integration)) =
             (start, end, team, integration)
@@ -152,7 +144,7 @@ impl MonitoringService for MonitoringApi {
     ) -> Result<Response<v1::GetDashboardStatsResponse>, Status> {
         let caller = caller(&request)?;
         let v1::GetDashboardStatsRequest { team_id } = request.into_inner();
-        let team = optional_team(&team_id).map_err(CoreError::invalid)?;
+        let team = optional("team_id", &team_id, TeamId::parse).map_err(CoreError::invalid)?;
         let stats = self.core.dashboard_stats(&caller, team).await?;
         Ok(Response::new(v1::GetDashboardStatsResponse {
             total_integrations: count(stats.total_integrations),
@@ -180,7 +172,7 @@ impl MonitoringService for MonitoringApi {
         let mut violations = Violations::default();
         let start = violations.check(time_field("start_time", start_time));
         let end = violations.check(time_field("end_time", end_time));
-        let team = violations.check(optional_team(&team_id));
+        let team = violations.check(optional("team_id", &team_id, TeamId::parse));
         violations.into_result()?;
         let (Some(start), Some(end), Some(team)) = (start, end, team) else {
             unreachable!("violations checked above")
