@@ -235,14 +235,19 @@ pub fn replies(inner: &Inner, params: &Params) -> Response {
     let (Some(channel), Some(ts)) = (params.get("channel"), params.get("ts")) else {
         return slack_error("thread_not_found");
     };
+    let with_metadata = matches!(params.get("include_all_metadata"), Some("true" | "1"));
     let thread: Vec<Value> = inner
         .messages
         .iter()
         .filter(|m| m.channel == channel && !m.deleted)
         .filter(|m| m.ts == ts || m.thread_ts.as_deref() == Some(ts))
         .map(|m| {
-            json!({"type": "message", "ts": m.ts, "text": m.text, "user": m.user,
-                   "bot_id": m.bot_id, "thread_ts": m.thread_ts.clone().unwrap_or_else(|| m.ts.clone())})
+            let mut v = json!({"type": "message", "ts": m.ts, "text": m.text, "user": m.user,
+                   "bot_id": m.bot_id, "thread_ts": m.thread_ts.clone().unwrap_or_else(|| m.ts.clone())});
+            if with_metadata && let Some(meta) = &m.metadata {
+                v["metadata"] = meta.clone();
+            }
+            v
         })
         .collect();
     if thread.is_empty() {

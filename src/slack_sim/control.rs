@@ -184,6 +184,12 @@ pub async fn add_fault(State(state): State<Arc<SimState>>, Json(fault): Json<Fau
     StatusCode::NO_CONTENT
 }
 
+/// Lets every call held by a `hold` fault go on.
+pub async fn release_held(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.released.send_modify(|n| *n += 1);
+    StatusCode::NO_CONTENT
+}
+
 pub async fn clear_faults(State(state): State<Arc<SimState>>) -> StatusCode {
     state.with(|inner| inner.faults.clear());
     StatusCode::NO_CONTENT

@@ -43,6 +43,10 @@ pub enum FaultKind {
     RecordThenDelay { delay_ms: u64 },
     /// Do the work, then break the connection instead of answering.
     RecordThenDrop,
+    /// Keep the call waiting, its work not done, until `POST /_sim/faults/release`: Slack
+    /// slow to process a request it has received (the call is listed in `/_sim/calls`
+    /// while it waits).
+    Hold,
 }
 
 impl Fault {

@@ -87,6 +87,7 @@ pub fn router(state: Arc<SimState>) -> Router {
             "/_sim/faults",
             post(control::add_fault).delete(control::clear_faults),
         )
+        .route("/_sim/faults/release", post(control::release_held))
         .route("/_sim/calls", get(control::list_calls))
         .route("/_sim/calls", delete(control::clear_calls))
         .with_state(state)

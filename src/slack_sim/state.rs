@@ -95,6 +95,8 @@ pub struct Inner {
 
 pub struct SimState {
     inner: Mutex<Inner>,
+    /// Releases the calls a `hold` fault keeps waiting.
+    pub released: tokio::sync::watch::Sender<u64>,
 }
 
 pub fn unix_now() -> u64 {
@@ -199,6 +201,7 @@ impl SimState {
                 limiter: RateLimiter::default(),
                 next_id: 0,
             }),
+            released: tokio::sync::watch::Sender::new(0),
         }
     }
 

@@ -80,6 +80,9 @@ pub async fn dispatch(
 ) -> Response {
     let params = Params::parse(&headers, uri.query(), &body);
     let token = bearer(&headers);
+    // Subscribed before the call is listed: a release sent once a test sees the call
+    // reaches it.
+    let mut release = state.released.subscribe();
     let fault = state.with(|inner| {
         let workspace_id = token
             .as_deref()
@@ -102,6 +105,9 @@ pub async fn dispatch(
             }
             FaultKind::Delay { .. } => {
                 tokio::time::sleep(fault.delay().unwrap_or_default()).await;
+            }
+            FaultKind::Hold => {
+                let _ = release.changed().await;
             }
             FaultKind::Error { error } => return slack_error(&error),
             FaultKind::HttpStatus { status } => {
