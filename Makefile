@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (see README.md).
 
-.PHONY: run test bench
+.PHONY: run test bench stress
 
 ## Run the service for real on this machine: local Postgres, slack-sim (unless real Slack
 ## credentials are set), migrations, then `switchboard serve`.
@@ -14,3 +14,8 @@ test:
 ## Print the outbox benchmark figures (not a test).
 bench:
 	@scripts/bench.sh
+
+## Exactly-once under load: the crash, two-replica and lease tests in a loop while busy
+## loops hold every core; prints the duplicates and lost messages found (must be 0).
+stress:
+	@scripts/stress.sh

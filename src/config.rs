@@ -353,8 +353,25 @@ impl Config {
                 .max(1),
             retry_base: millis("SWITCHBOARD_DELIVERY_RETRY_BASE_MS", defaults.retry_base)?,
             lease: millis("SWITCHBOARD_DELIVERY_LEASE_MS", defaults.lease)?,
+            settle_grace: millis(
+                "SWITCHBOARD_DELIVERY_SETTLE_GRACE_MS",
+                defaults.settle_grace,
+            )?,
             ..defaults
         };
+        // An attempt calls Slack only while its lease outlasts the call's timeout, and the
+        // heartbeat renews it a few times per period: a lease much shorter than that
+        // would stall delivery.
+        if delivery.lease < slack.request_timeout * 2 {
+            return Err(invalid(
+                "SWITCHBOARD_DELIVERY_LEASE_MS",
+                format!(
+                    "({} ms) must be at least twice SLACK_REQUEST_TIMEOUT_MS ({} ms)",
+                    delivery.lease.as_millis(),
+                    slack.request_timeout.as_millis()
+                ),
+            ));
+        }
 
         let health_check_interval =
             match env.parsed("SWITCHBOARD_HEALTH_CHECK_INTERVAL_SECS", 900u64, "seconds")? {
@@ -445,6 +462,23 @@ mod tests {
         let mut env = base();
         env.remove("SLACK_CLIENT_ID");
         assert_eq!(load(&env).unwrap_err().name, "SLACK_CLIENT_ID");
+    }
+
+    #[test]
+    fn a_lease_shorter_than_two_slack_timeouts_is_refused_naming_both() {
+        let mut env = base();
+        env.insert("SLACK_REQUEST_TIMEOUT_MS", "10000".to_owned());
+        env.insert("SWITCHBOARD_DELIVERY_LEASE_MS", "15000".to_owned());
+        let err = load(&env).unwrap_err();
+        assert_eq!(err.name, "SWITCHBOARD_DELIVERY_LEASE_MS");
+        let line = err.to_string();
+        assert!(line.contains("SLACK_REQUEST_TIMEOUT_MS"), "{line}");
+        assert!(
+            line.contains("15000 ms") && line.contains("10000 ms"),
+            "{line}"
+        );
+        env.insert("SWITCHBOARD_DELIVERY_LEASE_MS", "20000".to_owned());
+        assert_eq!(load(&env).unwrap().delivery.lease.as_millis(), 20000);
     }
 
     #[test]

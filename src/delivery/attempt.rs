@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use secrecy::SecretString;
 
-use super::{Engine, backoff};
+use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
     core::{Refreshed, secrets::token_binding},
     domain::{ChannelState, DeliveryKind, DeliveryState},
@@ -22,6 +22,21 @@ fn at(after: Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()
 }
 
+/// The lease would run out before another call could end: stop here, and leave the
+/// delivery marked as possibly sent, so that whoever attempts it next first looks in the
+/// history, once whatever this attempt did has settled.
+fn lease_short() -> (Outcome, Option<AttemptRecord>) {
+    (
+        Outcome::Retry {
+            error: "lease_expiring".into(),
+            at: Utc::now(),
+            counted: false,
+            maybe_sent: true,
+        },
+        None,
+    )
+}
+
 fn failed(error: &str) -> (Outcome, Option<AttemptRecord>) {
     (
         Outcome::Failed {
@@ -32,8 +47,24 @@ fn failed(error: &str) -> (Outcome, Option<AttemptRecord>) {
 }
 
 impl Engine {
+    /// Whether a call to Slack started now would end before the lease does.
+    fn may_call(&self, clock: &LeaseClock) -> bool {
+        clock.remaining() > self.slack.timeout()
+    }
+
     /// Everything about one claimed delivery except recording it.
-    pub(super) async fn attempt(&self, head: &Claimed) -> (Outcome, Option<AttemptRecord>) {
+    pub(super) async fn attempt(
+        &self,
+        head: &Claimed,
+        clock: &LeaseClock,
+    ) -> (Outcome, Option<AttemptRecord>) {
+        // An earlier attempt (this worker's or one that lost its lease) may still land:
+        // neither look in the history nor post before it has settled.
+        if head.unsettled
+            && let Some(at) = head.settle_time
+        {
+            return (Outcome::Settle { at }, None);
+        }
         // The integration and channel as they are now, not as they were at enqueue.
         let Some(sealed) = &head.access_token_enc else {
             return failed("integration_deleted");
@@ -94,35 +125,51 @@ impl Engine {
             Err(_) => return failed("token_undecryptable"),
         };
 
+        if !self.may_call(clock) {
+            return lease_short();
+        }
         if let Some(ts) = edited_ts {
             return self.edit(head, &token, &ts).await;
         }
         if let Some(started) = head.attempt_start_time {
-            match self.reconcile(head, &token, started).await {
+            match self
+                .reconcile(head, &token, started, thread_ts.as_deref())
+                .await
+            {
                 Ok(Some(outcome)) => return (outcome, None),
                 Ok(None) if head.attempts >= self.config.max_attempts => {
                     return failed("attempts_exhausted");
                 }
                 Ok(None) => {}
-                Err(err) => return self.after_error(head, err, Duration::ZERO).await,
+                Err(err) => {
+                    // The lookup failed, so the earlier post is still unaccounted for.
+                    let (outcome, record) = self.after_error(head, err, Duration::ZERO).await;
+                    return (outcome.still_maybe_sent(), record);
+                }
+            }
+            if !self.may_call(clock) {
+                return lease_short();
             }
         }
-        self.post(head, &token, thread_ts).await
+        self.post(head, &token, thread_ts, clock).await
     }
 
-    /// Looks in the channel's history for a post of this delivery that we did not hear
-    /// back about. `Some` when found (it is SENT), `None` when it never arrived.
+    /// Looks in the channel's history (a reply: in its thread) for a post of this delivery
+    /// that we did not hear back about. `Some` when found (it is SENT), `None` when it
+    /// never arrived. Called only once every earlier attempt has settled.
     async fn reconcile(
         &self,
         head: &Claimed,
         token: &SecretString,
         started: chrono::DateTime<Utc>,
+        thread_ts: Option<&str>,
     ) -> Result<Option<Outcome>, SlackError> {
         let found = self
             .slack
             .find_delivery_post(
                 token,
                 &head.channel_id,
+                thread_ts,
                 &head.id.to_string(),
                 started - RECONCILE_SLACK,
             )
@@ -184,6 +231,7 @@ impl Engine {
         head: &Claimed,
         token: &SecretString,
         thread_ts: Option<String>,
+        clock: &LeaseClock,
     ) -> (Outcome, Option<AttemptRecord>) {
         let delivery_id = head.id.to_string();
         let post = PostMessage {
@@ -196,10 +244,14 @@ impl Engine {
         let mut result = self.slack.chat_post_message(token, &post).await;
         // Not in the channel (the bot was removed): join once, then post again.
         if matches!(&result, Err(SlackError::Api { code }) if code == "not_in_channel") {
-            match self.slack.conversations_join(token, &head.channel_id).await {
-                Ok(()) => result = self.slack.chat_post_message(token, &post).await,
-                Err(err) => result = Err(err),
+            if !self.may_call(clock) {
+                return lease_short();
             }
+            result = match self.slack.conversations_join(token, &head.channel_id).await {
+                Ok(()) if self.may_call(clock) => self.slack.chat_post_message(token, &post).await,
+                Ok(()) => return lease_short(),
+                Err(err) => Err(err),
+            };
         }
         let latency = started.elapsed();
         match result {

@@ -4,6 +4,7 @@
 
 mod attempt;
 mod backoff;
+mod lease;
 mod worker;
 
 use std::time::Duration;
@@ -14,7 +15,7 @@ pub use worker::run;
 use crate::{
     core::{TokenRefresher, secrets::TokenCipher},
     slack::SlackClient,
-    store::{Pace, Store},
+    store::{LeaseTerms, Pace, Store},
 };
 
 #[derive(Debug, Clone)]
@@ -24,8 +25,12 @@ pub struct DeliveryConfig {
     pub pace: Pace,
     /// Most deliveries in flight in this process.
     pub max_in_flight: usize,
-    /// How long a worker owns a lane; a crashed worker's lanes are free again after this.
+    /// How long a worker owns a lane without renewing it; a crashed worker's lanes are
+    /// free again after this. Renewed while an attempt runs.
     pub lease: Duration,
+    /// How long after a call to Slack has ended on our side Slack may still act on it.
+    /// A post of unknown outcome is looked up in the history only after this.
+    pub settle_grace: Duration,
     /// Attempts (429s excluded) before a delivery FAILS.
     pub max_attempts: i32,
     /// First retry delay; doubles each attempt (with jitter), capped at `retry_cap`.
@@ -46,6 +51,7 @@ impl Default for DeliveryConfig {
             },
             max_in_flight: 256,
             lease: Duration::from_secs(60),
+            settle_grace: Duration::from_secs(10),
             max_attempts: 8,
             // 15 s doubling to a 15 min cap: 8 attempts span about 30 minutes.
             retry_base: Duration::from_secs(15),
@@ -79,6 +85,13 @@ impl Engine {
             cipher,
             refresher,
             config,
+        }
+    }
+
+    pub(crate) fn lease_terms(&self) -> LeaseTerms {
+        LeaseTerms {
+            lease: self.config.lease,
+            settle_grace: self.config.settle_grace,
         }
     }
 }

@@ -1,21 +1,30 @@
 //! The worker loop: claim due lanes up to the in-flight limit, attempt each head in its own
 //! task, record the outcome; sleep until a lane is due, a notification arrives or the poll
-//! interval passes.
+//! interval passes. A heartbeat keeps the leases of running attempts alive.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use sqlx::postgres::PgListener;
 use tokio::{sync::watch, task::JoinSet};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::Engine;
-use crate::store::{Claimed, OUTBOX_CHANNEL, Outcome};
+use super::{
+    Engine,
+    lease::{Holding, Leases},
+};
+use crate::store::{Claimed, Finished, OUTBOX_CHANNEL, Outcome};
 
 /// Shortest sleep between claims when lanes are due soon (keeps the loop from spinning).
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 /// How often a worker checks for lanes left idle with work in them.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// Pauses between attempts to subscribe to notifications again after losing them.
+const LISTEN_RETRY_FIRST: Duration = Duration::from_millis(500);
+const LISTEN_RETRY_CAP: Duration = Duration::from_secs(30);
 
 async fn listener(engine: &Engine) -> Option<PgListener> {
     let mut listener = PgListener::connect_with(engine.store.pool()).await.ok()?;
@@ -23,37 +32,94 @@ async fn listener(engine: &Engine) -> Option<PgListener> {
     Some(listener)
 }
 
+/// The notification subscription, re-made with backoff while it is lost (the workers poll
+/// meanwhile).
+struct Notifications {
+    listener: Option<PgListener>,
+    retry_pause: Duration,
+    next_try: Instant,
+}
+
+impl Notifications {
+    async fn start(engine: &Engine) -> Self {
+        let listener = listener(engine).await;
+        if listener.is_none() {
+            tracing::warn!("LISTEN failed; delivery workers poll until it works again");
+        }
+        Self {
+            listener,
+            retry_pause: LISTEN_RETRY_FIRST,
+            next_try: Instant::now() + LISTEN_RETRY_FIRST,
+        }
+    }
+
+    async fn resubscribe_if_due(&mut self, engine: &Engine) {
+        if self.listener.is_some() || Instant::now() < self.next_try {
+            return;
+        }
+        self.listener = listener(engine).await;
+        if self.listener.is_some() {
+            tracing::info!("LISTEN works again");
+            self.retry_pause = LISTEN_RETRY_FIRST;
+        } else {
+            self.retry_pause = (self.retry_pause * 2).min(LISTEN_RETRY_CAP);
+            self.next_try = Instant::now() + self.retry_pause;
+        }
+    }
+
+    /// Waits for a notification; after an error, the subscription is dropped and re-made.
+    async fn recv(&mut self) {
+        let Some(listener) = self.listener.as_mut() else {
+            return std::future::pending().await;
+        };
+        if let Err(err) = listener.recv().await {
+            tracing::warn!(error = %err, "lost the outbox notifications; polling meanwhile");
+            self.listener = None;
+            self.next_try = Instant::now();
+        }
+    }
+}
+
 /// Runs until `stop` turns true, then lets the deliveries in flight finish.
 pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
     let engine = Arc::new(engine);
     let owner = Uuid::new_v4();
+    let leases = Leases::new(owner);
+    let (heartbeat_stop, heartbeat_stopped) = watch::channel(false);
+    let heartbeat = tokio::spawn(leases.clone().heartbeat(engine.clone(), heartbeat_stopped));
     let mut in_flight: JoinSet<()> = JoinSet::new();
-    let mut notifications = listener(&engine).await;
-    if notifications.is_none() {
-        tracing::warn!("LISTEN failed; delivery workers fall back to polling");
-    }
+    let mut notifications = Notifications::start(&engine).await;
     tracing::info!(worker = %owner, "delivery worker started");
-    let mut last_sweep = std::time::Instant::now();
+    let mut last_sweep = Instant::now();
 
     while !*stop.borrow() {
         if last_sweep.elapsed() >= SWEEP_EVERY {
-            last_sweep = std::time::Instant::now();
+            last_sweep = Instant::now();
             match engine.store.wake_stranded_lanes().await {
                 Ok(0) => {}
                 Ok(n) => tracing::warn!(lanes = n, "woke lanes left idle with deliveries in them"),
                 Err(err) => tracing::warn!(error = %err, "stranded-lane sweep failed"),
             }
         }
+        notifications.resubscribe_if_due(&engine).await;
         let room = engine.config.max_in_flight.saturating_sub(in_flight.len());
         let claimed = if room == 0 {
             Vec::new()
         } else {
+            // Taken before the claim is sent: the lease cannot end earlier than this says.
+            let lease_end = Instant::now() + engine.config.lease;
             match engine
                 .store
-                .claim(owner, room as i64, engine.config.lease, engine.config.pace)
+                .claim(owner, room as i64, engine.lease_terms(), engine.config.pace)
                 .await
             {
-                Ok(claimed) => claimed,
+                Ok(claimed) => claimed
+                    .into_iter()
+                    .map(|head| {
+                        let holding = leases.hold(&head, lease_end);
+                        (head, holding)
+                    })
+                    .collect(),
                 Err(err) => {
                     tracing::warn!(error = %err, "claim failed");
                     Vec::new()
@@ -61,7 +127,7 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
             }
         };
         if !claimed.is_empty() {
-            for head in claimed {
+            for (head, holding) in claimed {
                 let engine = engine.clone();
                 let span = tracing::info_span!(
                     "delivery_attempt",
@@ -69,8 +135,9 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
                     channel_id = %head.channel_id,
                     kind = %head.kind,
                 );
-                in_flight
-                    .spawn(async move { deliver(&engine, owner, head).await }.instrument(span));
+                in_flight.spawn(
+                    async move { deliver(&engine, owner, head, holding).await }.instrument(span),
+                );
             }
             continue;
         }
@@ -95,26 +162,44 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
             }
             Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
             _ = tokio::time::sleep(sleep) => {}
-            notified = async {
-                match notifications.as_mut() {
-                    Some(listener) => listener.recv().await.map(|_| ()),
-                    None => std::future::pending().await,
-                }
-            } => {
-                if notified.is_err() {
-                    notifications = listener(&engine).await;
-                }
-            }
+            _ = notifications.recv() => {}
         }
         while in_flight.try_join_next().is_some() {}
     }
     tracing::info!(worker = %owner, in_flight = in_flight.len(), "delivery worker stopping");
     while in_flight.join_next().await.is_some() {}
+    let _ = heartbeat_stop.send(true);
+    let _ = heartbeat.await;
 }
 
-async fn deliver(engine: &Engine, owner: Uuid, head: Claimed) {
-    let (outcome, attempt) = engine.attempt(&head).await;
+async fn deliver(engine: &Engine, owner: Uuid, head: Claimed, holding: Holding) {
+    let (outcome, attempt) = engine.attempt(&head, &holding.clock).await;
     tracing::debug!(delivery_id = %head.id, ?outcome, "attempt finished");
+    let recorded = engine
+        .store
+        .finish(
+            owner,
+            &head,
+            &outcome,
+            attempt.as_ref(),
+            engine.lease_terms(),
+        )
+        .await;
+    drop(holding);
+    match recorded {
+        Ok(Finished::Recorded) => {}
+        Ok(Finished::Fenced) => {
+            // Our lease ran out and another worker took the lane: it owns the delivery now
+            // and reconciles whatever this attempt did once the attempt has settled.
+            tracing::warn!(delivery_id = %head.id, ?outcome, "lease lost during the attempt; left to the lane's new owner");
+            return;
+        }
+        Err(err) => {
+            // The lease runs out and the next worker reconciles before posting again.
+            tracing::error!(delivery_id = %head.id, error = %err, "could not record an attempt");
+            return;
+        }
+    }
     let m = crate::metrics::metrics();
     if let Some(attempt) = &attempt {
         m.attempts
@@ -128,17 +213,9 @@ async fn deliver(engine: &Engine, owner: Uuid, head: Claimed) {
         Outcome::Sent { .. } => Some("sent"),
         Outcome::Failed { .. } => Some("failed"),
         Outcome::Retry { counted: true, .. } => Some("retrying"),
-        Outcome::Retry { .. } | Outcome::Wait { .. } => None,
+        Outcome::Retry { .. } | Outcome::Wait { .. } | Outcome::Settle { .. } => None,
     };
     if let Some(state) = reached {
         m.deliveries.with_label_values(&[state]).inc();
-    }
-    if let Err(err) = engine
-        .store
-        .finish(owner, &head, &outcome, attempt.as_ref())
-        .await
-    {
-        // The lease runs out and the next worker reconciles before posting again.
-        tracing::error!(delivery_id = %head.id, error = %err, "could not record an attempt");
     }
 }

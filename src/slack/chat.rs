@@ -1,4 +1,5 @@
-//! `chat.postMessage` and `conversations.history` (to find a post whose outcome we missed).
+//! `chat.postMessage`, and `conversations.history` / `conversations.replies` to find a post
+//! whose outcome we missed.
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
@@ -68,27 +69,35 @@ impl SlackClient {
             .map_err(|e| SlackError::Protocol(e.to_string()))
     }
 
-    /// The ts of the message carrying `delivery_id` in its metadata, posted since `oldest`.
+    /// The message carrying `delivery_id` in its metadata, posted since `oldest`: searched
+    /// in the channel's history, or for a reply in its thread (the history lists only the
+    /// roots of threads).
     pub async fn find_delivery_post(
         &self,
         token: &SecretString,
         channel: &str,
+        thread_ts: Option<&str>,
         delivery_id: &str,
         oldest: DateTime<Utc>,
     ) -> Result<Option<HistoryMessage>, SlackError> {
         let oldest = format!("{}.000000", oldest.timestamp());
+        let (method, mut form) = match thread_ts {
+            Some(ts) => ("conversations.replies", vec![("ts", ts)]),
+            None => ("conversations.history", vec![]),
+        };
+        form.extend([
+            ("channel", channel),
+            ("oldest", oldest.as_str()),
+            ("limit", "200"),
+            ("include_all_metadata", "true"),
+        ]);
         let mut cursor: Option<String> = None;
         loop {
-            let mut form = vec![
-                ("channel", channel),
-                ("oldest", oldest.as_str()),
-                ("limit", "200"),
-                ("include_all_metadata", "true"),
-            ];
+            let mut form = form.clone();
             if let Some(cursor) = &cursor {
                 form.push(("cursor", cursor));
             }
-            let page: History = self.call("conversations.history", token, &form).await?;
+            let page: History = self.call(method, token, &form).await?;
             let found = page.messages.into_iter().find(|m| {
                 m.metadata.as_ref().is_some_and(|meta| {
                     meta["event_type"] == DELIVERY_EVENT_TYPE

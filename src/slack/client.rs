@@ -16,6 +16,7 @@ const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(30);
 pub struct SlackClient {
     http: reqwest::Client,
     api_base: Url,
+    timeout: Duration,
 }
 
 /// `auth.test`'s answer.
@@ -45,7 +46,16 @@ impl SlackClient {
             .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("reqwest client with static settings");
-        Self { http, api_base }
+        Self {
+            http,
+            api_base,
+            timeout,
+        }
+    }
+
+    /// The longest any one call may take, from start to answer.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {

@@ -7,6 +7,7 @@ mod deliveries;
 mod events;
 mod integration_row;
 mod integrations;
+mod lease;
 mod oauth;
 mod outbox;
 mod stats;
@@ -19,8 +20,9 @@ use sqlx::{PgPool, postgres::PgPoolOptions};
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
+pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
-pub use outbox::{AttemptRecord, Claimed, Outcome, Pace};
+pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::LockedTokens;
 

@@ -1,6 +1,7 @@
 //! The outbox as the delivery workers see it. A worker leases whole channel lanes
 //! (`FOR UPDATE SKIP LOCKED`), so each channel has one message in flight across every
-//! replica, in `seq` order, paced by a GCRA kept in the lane row.
+//! replica, in `seq` order, paced by a GCRA kept in the lane row. Every claim bumps the
+//! lane's `lease_epoch`; what a worker records afterwards is fenced by it (`lease.rs`).
 
 use std::time::Duration;
 
@@ -22,7 +23,7 @@ pub struct Pace {
     pub workspace: Option<(Duration, u32)>,
 }
 
-fn interval_sql(d: Duration) -> String {
+pub(super) fn interval_sql(d: Duration) -> String {
     format!("{} microseconds", d.as_micros())
 }
 
@@ -31,10 +32,24 @@ fn burst_window(interval: Duration, burst: u32) -> Duration {
     interval * burst.saturating_sub(1)
 }
 
+/// How long a worker owns a lane, and how long after a lease or a call ends Slack may
+/// still be processing a post it received (the settle grace).
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseTerms {
+    pub lease: Duration,
+    pub settle_grace: Duration,
+}
+
 /// The head of a lane, handed to a worker with what it needs to send it.
 #[derive(Debug, FromRow)]
 pub struct Claimed {
     pub id: Uuid,
+    /// The lane's epoch this claim set: the worker's fencing token.
+    pub lease_epoch: i64,
+    /// An earlier attempt may still land in Slack until `settle_time`: the worker must not
+    /// look in the history (nor post) before then.
+    pub unsettled: bool,
+    pub settle_time: Option<DateTime<Utc>>,
     pub integration_id: Uuid,
     pub team_id: String,
     pub workspace_id: String,
@@ -86,6 +101,27 @@ pub enum Outcome {
     },
     /// Not attempted (a reply whose parent is not out yet): look again at `at`.
     Wait { at: DateTime<Utc> },
+    /// Not attempted: an earlier attempt may still reach Slack until `at`, the delivery's
+    /// settle time. Keeps the delivery marked as possibly sent.
+    Settle { at: DateTime<Utc> },
+}
+
+impl Outcome {
+    /// The same outcome for a delivery whose earlier post is still unaccounted for: a
+    /// retry then looks in the history again before posting.
+    pub fn still_maybe_sent(self) -> Self {
+        match self {
+            Self::Retry {
+                error, at, counted, ..
+            } => Self::Retry {
+                error,
+                at,
+                counted,
+                maybe_sent: true,
+            },
+            other => other,
+        }
+    }
 }
 
 /// A row of the attempt log.
@@ -96,7 +132,8 @@ pub struct AttemptRecord {
 }
 
 const CLAIM_HEADS: &str = "
-    SELECT h.id, h.integration_id, h.team_id, h.workspace_id, h.channel_id, h.kind, h.payload,
+    SELECT h.id, lane.lease_epoch, COALESCE(h.settle_time > now(), false) AS unsettled,
+           h.settle_time, h.integration_id, h.team_id, h.workspace_id, h.channel_id, h.kind, h.payload,
            h.attempts, h.create_time, h.attempt_start_time,
            i.access_token_enc, i.enabled AS integration_enabled,
            i.condition AS integration_condition, nc.state AS channel_state,
@@ -110,6 +147,8 @@ const CLAIM_HEADS: &str = "
         WHERE d.state IN ('queued', 'retrying')
         ORDER BY d.workspace_id, d.channel_id, d.seq
     ) h
+    JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS lane(workspace_id, channel_id, lease_epoch)
+      ON lane.workspace_id = h.workspace_id AND lane.channel_id = h.channel_id
     LEFT JOIN integrations i ON i.id = h.integration_id
     LEFT JOIN notification_channels nc
            ON nc.integration_id = h.integration_id AND nc.channel_id = h.channel_id
@@ -121,18 +160,19 @@ const CLAIM_HEADS: &str = "
 
 impl Store {
     /// Leases up to `limit` due lanes whose pace allows a message now, and returns their
-    /// heads. Each returned delivery is marked as attempted before the transaction ends,
-    /// so a crash from here on is reconciled by whoever takes the lane next.
+    /// heads. Each settled head is marked as attempted, with a settle time past the new
+    /// lease, before the transaction ends: a crash or a stall from here on is reconciled by
+    /// whoever takes the lane next, once nothing of this attempt can still land.
     pub async fn claim(
         &self,
         owner: Uuid,
         limit: i64,
-        lease: Duration,
+        terms: LeaseTerms,
         pace: Pace,
     ) -> Result<Vec<Claimed>, StoreError> {
         retrying("claim", || async move {
             let mut tx = self.pool.begin().await?;
-            let lanes: Vec<(String, String)> = sqlx::query_as(&format!(
+            let lanes: Vec<(String, String, i64)> = sqlx::query_as(&format!(
                 "WITH picked AS (
                      SELECT workspace_id, channel_id FROM channel_lanes l
                      WHERE next_due <= now()
@@ -145,12 +185,13 @@ impl Store {
                      FOR UPDATE SKIP LOCKED)
                  UPDATE channel_lanes l
                  SET lease_owner = $1, lease_expire_time = now() + interval '{lease}',
+                     lease_epoch = l.lease_epoch + 1,
                      tat = GREATEST(l.tat, now()) + interval '{step}'
                  FROM picked
                  WHERE l.workspace_id = picked.workspace_id AND l.channel_id = picked.channel_id
-                 RETURNING l.workspace_id, l.channel_id",
+                 RETURNING l.workspace_id, l.channel_id, l.lease_epoch",
                 window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst)),
-                lease = interval_sql(lease),
+                lease = interval_sql(terms.lease),
                 step = interval_sql(pace.channel_interval),
             ))
             .bind(owner)
@@ -164,10 +205,18 @@ impl Store {
                 Some(cap) => within_workspace_cap(&mut tx, lanes, cap, pace.channel_interval).await?,
                 None => lanes,
             };
-            let (workspaces, channels): (Vec<String>, Vec<String>) = lanes.iter().cloned().unzip();
+            let mut workspaces = Vec::with_capacity(lanes.len());
+            let mut channels = Vec::with_capacity(lanes.len());
+            let mut epochs = Vec::with_capacity(lanes.len());
+            for (workspace, channel, epoch) in lanes {
+                workspaces.push(workspace);
+                channels.push(channel);
+                epochs.push(epoch);
+            }
             let heads: Vec<Claimed> = sqlx::query_as(CLAIM_HEADS)
                 .bind(&workspaces)
                 .bind(&channels)
+                .bind(&epochs)
                 .fetch_all(&mut *tx)
                 .await?;
             // Lanes whose queue turned out empty (sent or cancelled meanwhile) go idle.
@@ -183,106 +232,19 @@ impl Store {
             .bind(&channels)
             .execute(&mut *tx)
             .await?;
-            let ids: Vec<Uuid> = heads.iter().map(|h| h.id).collect();
-            sqlx::query(
-                "UPDATE deliveries SET attempt_start_time = COALESCE(attempt_start_time, now())
+            // An unsettled head is not attempted now, so its settle time stays as it is.
+            let ids: Vec<Uuid> = heads.iter().filter(|h| !h.unsettled).map(|h| h.id).collect();
+            sqlx::query(&format!(
+                "UPDATE deliveries SET attempt_start_time = COALESCE(attempt_start_time, now()),
+                     settle_time = now() + interval '{settle}'
                  WHERE id = ANY($1)",
-            )
+                settle = interval_sql(terms.lease + terms.settle_grace),
+            ))
             .bind(&ids)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
             Ok(heads)
-        })
-        .await
-    }
-
-    /// Records how the attempt on `head` ended and hands its lane back.
-    pub async fn finish(
-        &self,
-        owner: Uuid,
-        head: &Claimed,
-        outcome: &Outcome,
-        attempt: Option<&AttemptRecord>,
-    ) -> Result<(), StoreError> {
-        retrying("finish", || async move {
-            let mut tx = self.pool.begin().await?;
-            match outcome {
-                Outcome::Sent { ts, thread_ts } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'sent', slack_ts = $2, thread_ts = $3,
-                             sent_time = now(), attempts = attempts + 1, last_error = NULL,
-                             attempt_start_time = NULL
-                         WHERE id = $1",
-                    )
-                    .bind(head.id)
-                    .bind(ts)
-                    .bind(thread_ts)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Outcome::Failed { error } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET state = 'failed', last_error = $2,
-                             attempts = attempts + $3, attempt_start_time = NULL
-                         WHERE id = $1",
-                    )
-                    .bind(head.id)
-                    .bind(error)
-                    .bind(i32::from(attempt.is_some()))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Outcome::Retry {
-                    error,
-                    at,
-                    counted,
-                    maybe_sent,
-                } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET state = CASE WHEN $4 THEN 'retrying' ELSE state END,
-                             last_error = $2, next_attempt_time = $3,
-                             attempts = attempts + CASE WHEN $4 THEN 1 ELSE 0 END,
-                             attempt_start_time = CASE WHEN $5 THEN attempt_start_time END
-                         WHERE id = $1",
-                    )
-                    .bind(head.id)
-                    .bind(error)
-                    .bind(at)
-                    .bind(counted)
-                    .bind(maybe_sent)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Outcome::Wait { at } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET next_attempt_time = $2, attempt_start_time = NULL
-                         WHERE id = $1",
-                    )
-                    .bind(head.id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            if let Some(attempt) = attempt {
-                sqlx::query(
-                    "INSERT INTO delivery_attempts
-                         (delivery_id, integration_id, team_id, latency_ms, outcome, slack_error)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(head.id)
-                .bind(head.integration_id)
-                .bind(&head.team_id)
-                .bind(i32::try_from(attempt.latency.as_millis()).unwrap_or(i32::MAX))
-                .bind(attempt.outcome)
-                .bind(&attempt.slack_error)
-                .execute(&mut *tx)
-                .await?;
-            }
-            release_lane(&mut tx, owner, &head.workspace_id, &head.channel_id).await?;
-            tx.commit().await?;
-            Ok(())
         })
         .await
     }
@@ -400,12 +362,12 @@ impl Store {
 /// (their channel pace step undone).
 async fn within_workspace_cap(
     conn: &mut PgConnection,
-    lanes: Vec<(String, String)>,
+    lanes: Vec<(String, String, i64)>,
     (interval, burst): (Duration, u32),
     channel_interval: Duration,
-) -> Result<Vec<(String, String)>, StoreError> {
+) -> Result<Vec<(String, String, i64)>, StoreError> {
     let mut kept = Vec::with_capacity(lanes.len());
-    for (workspace, channel) in lanes {
+    for (workspace, channel, epoch) in lanes {
         let allowed: Option<i32> = sqlx::query_scalar(&format!(
             "INSERT INTO workspace_limits (workspace_id, tat) VALUES ($1, now() + interval '{step}')
              ON CONFLICT (workspace_id) DO UPDATE
@@ -419,7 +381,7 @@ async fn within_workspace_cap(
         .fetch_optional(&mut *conn)
         .await?;
         if allowed.is_some() {
-            kept.push((workspace, channel));
+            kept.push((workspace, channel, epoch));
         } else {
             sqlx::query(&format!(
                 "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
@@ -434,38 +396,4 @@ async fn within_workspace_cap(
         }
     }
     Ok(kept)
-}
-
-/// Hands a lane back: due again when its (new) head is.
-async fn release_lane(
-    conn: &mut PgConnection,
-    owner: Uuid,
-    workspace_id: &str,
-    channel_id: &str,
-) -> Result<(), sqlx::Error> {
-    // Lock first, in a statement of its own: an enqueue holding the lane row commits before
-    // we go on, and the next statement's snapshot then sees its delivery. (Computing the
-    // head in the same statement as the wait would use the older snapshot and idle a lane
-    // that has work.)
-    sqlx::query(
-        "SELECT 1 FROM channel_lanes WHERE workspace_id = $1 AND channel_id = $2 FOR UPDATE",
-    )
-    .bind(workspace_id)
-    .bind(channel_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
-             next_due = (SELECT next_attempt_time FROM deliveries
-                         WHERE workspace_id = $2 AND channel_id = $3
-                           AND state IN ('queued', 'retrying')
-                         ORDER BY seq LIMIT 1)
-         WHERE workspace_id = $2 AND channel_id = $3 AND lease_owner = $1",
-    )
-    .bind(owner)
-    .bind(workspace_id)
-    .bind(channel_id)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -122,6 +122,8 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
             retry_base: Duration::from_millis(50),
             retry_cap: Duration::from_millis(500),
             poll_interval: Duration::from_millis(200),
+            // The simulator records a post before it answers: no lag to wait out.
+            settle_grace: Duration::from_millis(200),
             ..DeliveryConfig::default()
         },
     }

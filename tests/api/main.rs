@@ -6,6 +6,7 @@ mod duplicates;
 mod events;
 mod helpers;
 mod infra;
+mod leases;
 mod manage;
 mod message_edits;
 mod message_validation;

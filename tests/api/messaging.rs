@@ -295,6 +295,55 @@ async fn a_removed_bot_rejoins_once_and_posts() {
 }
 
 #[tokio::test]
+async fn a_reply_of_unknown_outcome_is_found_in_its_thread() {
+    let app = TestApp::spawn_with(|config| {
+        config.slack.request_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let ws = app.create_workspace("W").await;
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    send(&app, send_request(&integration, "root", "root", true))
+        .await
+        .unwrap();
+    // The reply reaches Slack, but its answer comes after the timeout.
+    app.inject_fault(json!({"method": "chat.postMessage", "kind": "record_then_delay", "delay_ms": 1500, "times": 1}))
+        .await;
+    let answer = reply(&app, &integration, "root", "r1", "in the thread", false).await;
+
+    let settled = settle(&app, &[answer.id]).await;
+    assert_eq!(settled[0].state(), DeliveryState::Sent);
+    let posted = sim_messages(&app).await;
+    assert_eq!(posted.len(), 2, "the reply went out once: {posted:?}");
+    assert_eq!(settled[0].slack_ts, posted[1]["ts"].as_str().unwrap());
+    assert!(!app.sim_calls("conversations.replies").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_history_lookup_keeps_a_post_of_unknown_outcome_unaccounted_for() {
+    let app = TestApp::spawn_with(|config| {
+        config.slack.request_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let ws = app.create_workspace("W").await;
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    app.inject_fault(json!({"method": "chat.postMessage", "kind": "record_then_delay", "delay_ms": 1500, "times": 1}))
+        .await;
+    // The lookups that follow fail: Slack's edge errs, then rate limits.
+    app.inject_fault(json!({"method": "conversations.history", "kind": "http_status", "status": 503, "times": 1}))
+        .await;
+    app.inject_fault(json!({"method": "conversations.history", "kind": "rate_limited", "retry_after": 1, "times": 1}))
+        .await;
+    let delivery = send(&app, send_request(&integration, "a", "once", false))
+        .await
+        .unwrap();
+
+    let settled = settle(&app, &[delivery.id]).await;
+    assert_eq!(settled[0].state(), DeliveryState::Sent);
+    assert_eq!(sim_messages(&app).await.len(), 1, "no second post");
+    assert_eq!(app.sim_calls("conversations.history").await.len(), 3);
+}
+
+#[tokio::test]
 async fn an_unknown_outcome_is_reconciled_and_posts_exactly_once() {
     let app = TestApp::spawn_with(|config| {
         config.slack.request_timeout = Duration::from_millis(500);

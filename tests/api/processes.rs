@@ -19,17 +19,43 @@ const MESSAGES: usize = 2000;
 pub struct ServiceProcess {
     child: Child,
     pub grpc_addr: String,
+    ready_url: String,
 }
 
 impl ServiceProcess {
-    /// SIGTERM, then waits for the process to finish its graceful shutdown.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
+    fn signal(&self, signal: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
-            .expect("kill -TERM");
-        assert!(status.success());
+            .expect("kill");
+        assert!(status.success(), "kill {signal}");
+    }
+
+    /// SIGTERM, then waits for the process to finish its graceful shutdown.
+    pub fn terminate(self) -> std::process::ExitStatus {
+        self.signal("-TERM");
+        self.wait()
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait(mut self) -> std::process::ExitStatus {
         self.child.wait().expect("wait for switchboard")
+    }
+
+    /// Whether `/readyz` answers 200 (a stopping service closes its listeners).
+    pub async fn ready(&self) -> bool {
+        reqwest::get(&self.ready_url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    }
+
+    /// SIGSTOP: the process stands still, its connections open, until `resume`.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
     }
 }
 
@@ -79,8 +105,11 @@ pub async fn start_service_with(
             TEST_PACE.as_millis().to_string(),
         )
         .env("SWITCHBOARD_DELIVERY_RETRY_BASE_MS", "50")
-        // A killed process's lanes free up after this.
-        .env("SWITCHBOARD_DELIVERY_LEASE_MS", "2000")
+        // A killed process's lanes free up after the lease; a post of unknown outcome is
+        // looked up once the grace past it (or past the call's timeout) is over.
+        .env("SLACK_REQUEST_TIMEOUT_MS", "1000")
+        .env("SWITCHBOARD_DELIVERY_LEASE_MS", "2500")
+        .env("SWITCHBOARD_DELIVERY_SETTLE_GRACE_MS", "500")
         .env(
             "RUST_LOG",
             if std::env::var_os("TEST_LOG").is_some() {
@@ -96,13 +125,10 @@ pub async fn start_service_with(
     let process = ServiceProcess {
         child,
         grpc_addr: format!("http://127.0.0.1:{grpc_port}"),
+        ready_url: format!("http://127.0.0.1:{http_port}/readyz"),
     };
-    let ready = format!("http://127.0.0.1:{http_port}/readyz");
     for _ in 0..200 {
-        if reqwest::get(&ready)
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
+        if process.ready().await {
             return process;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -110,46 +136,40 @@ pub async fn start_service_with(
     panic!("switchboard did not become ready");
 }
 
-/// 2,000 messages accepted over 20 channels by the in-process service (its own workers off).
-async fn accept_messages() -> (TestApp, String, Vec<String>) {
+/// The in-process service (its own workers off) and the URL of its database, for
+/// service processes to share.
+pub async fn app_without_workers() -> (TestApp, String) {
     let mut db_url = String::new();
     let app = TestApp::spawn_with(|config| {
         config.delivery.enabled = false;
         db_url = secrecy::ExposeSecret::expose_secret(&config.database.url).to_owned();
     })
     .await;
+    (app, db_url)
+}
+
+/// `per_channel` numbered messages accepted in each of `channels` channels (one integration
+/// each, all in one workspace) by `app`; their delivery ids.
+pub async fn accept_messages(app: &TestApp, channels: usize, per_channel: usize) -> Vec<String> {
     let ws = app.create_workspace("W").await;
     let mut integrations = Vec::new();
-    for i in 0..CHANNELS {
-        integrations.push(ready_integration(&app, &format!("team-{i}"), &ws).await.0);
+    for i in 0..channels {
+        integrations.push(ready_integration(app, &format!("team-{i}"), &ws).await.0);
     }
-    let per_channel = MESSAGES / CHANNELS;
-    let ids = join_all(integrations.iter().map(|integration| {
-        let app = &app;
-        async move {
-            let mut ids = Vec::with_capacity(per_channel);
-            for n in 0..per_channel {
-                let d = send(
-                    app,
-                    send_request(integration, &format!("m-{n}"), &format!("{n}"), false),
-                )
-                .await
-                .unwrap();
-                assert_eq!(d.state(), v1::DeliveryState::Queued);
-                ids.push(d.id);
-            }
-            ids
-        }
-    }))
+    let ids = join_all(
+        integrations
+            .iter()
+            .map(|integration| send_numbered(app, integration, per_channel)),
+    )
     .await;
-    (app, db_url, ids.into_iter().flatten().collect())
+    ids.into_iter().flatten().collect()
 }
 
 /// Every accepted delivery is SENT and the simulator holds each exactly once, in order
-/// per channel.
-async fn assert_exactly_once(app: &TestApp, ids: &[String]) {
+/// per channel. With `SWITCHBOARD_STRESS_LOG` set (by `make stress`), the counts are
+/// appended there first, so a loop of runs can add them up.
+pub async fn assert_exactly_once(app: &TestApp, ids: &[String], channels: usize) {
     let settled = settle(app, ids).await;
-    assert!(settled.iter().all(|d| d.state() == v1::DeliveryState::Sent));
     let posted = sim_messages(app).await;
     let delivery_ids: Vec<&str> = posted
         .iter()
@@ -160,26 +180,44 @@ async fn assert_exactly_once(app: &TestApp, ids: &[String]) {
         })
         .collect();
     let unique: HashSet<&str> = delivery_ids.iter().copied().collect();
-    assert_eq!(unique.len(), MESSAGES, "every message arrived");
-    assert_eq!(delivery_ids.len(), MESSAGES, "no message arrived twice");
-    let channels: HashSet<String> = posted
+    if let Some(log) = std::env::var_os("SWITCHBOARD_STRESS_LOG") {
+        let line = format!(
+            "{} messages={} posts={} duplicates={} lost={}\n",
+            std::thread::current().name().unwrap_or("test"),
+            ids.len(),
+            delivery_ids.len(),
+            delivery_ids.len() - unique.len(),
+            ids.len().saturating_sub(unique.len()),
+        );
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .expect("open the stress log");
+        std::io::Write::write_all(&mut file, line.as_bytes()).expect("write the stress log");
+    }
+    assert!(settled.iter().all(|d| d.state() == v1::DeliveryState::Sent));
+    assert_eq!(unique.len(), ids.len(), "every message arrived");
+    assert_eq!(delivery_ids.len(), ids.len(), "no message arrived twice");
+    let by_channel: HashSet<String> = posted
         .iter()
         .map(|m| m["channel"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(channels.len(), CHANNELS);
-    for channel in channels {
+    assert_eq!(by_channel.len(), channels);
+    for channel in by_channel {
         let order: Vec<usize> = posted
             .iter()
             .filter(|m| m["channel"] == channel.as_str())
             .map(|m| m["text"].as_str().unwrap().parse().unwrap())
             .collect();
-        assert_eq!(order, (0..MESSAGES / CHANNELS).collect::<Vec<_>>());
+        assert_eq!(order, (0..ids.len() / channels).collect::<Vec<_>>());
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_service_killed_mid_delivery_loses_and_duplicates_nothing() {
-    let (app, db_url, ids) = accept_messages().await;
+    let (app, db_url) = app_without_workers().await;
+    let ids = accept_messages(&app, CHANNELS, MESSAGES / CHANNELS).await;
     let first = start_service(&app, &db_url).await;
     // Let it deliver part of the backlog, then kill it without warning.
     for _ in 0..400 {
@@ -196,15 +234,16 @@ async fn a_service_killed_mid_delivery_loses_and_duplicates_nothing() {
     );
 
     let _second = start_service(&app, &db_url).await;
-    assert_exactly_once(&app, &ids).await;
+    assert_exactly_once(&app, &ids, CHANNELS).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_services_on_one_database_deliver_exactly_once_within_the_pace() {
-    let (app, db_url, ids) = accept_messages().await;
+    let (app, db_url) = app_without_workers().await;
+    let ids = accept_messages(&app, CHANNELS, MESSAGES / CHANNELS).await;
     let _a = start_service(&app, &db_url).await;
     let _b = start_service(&app, &db_url).await;
-    assert_exactly_once(&app, &ids).await;
+    assert_exactly_once(&app, &ids, CHANNELS).await;
     assert_eq!(
         sim_rate_limited(&app).await,
         0,
@@ -214,18 +253,17 @@ async fn two_services_on_one_database_deliver_exactly_once_within_the_pace() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_lets_in_flight_calls_and_deliveries_finish() {
-    let mut db_url = String::new();
-    let app = TestApp::spawn_with(|config| {
-        config.delivery.enabled = false;
-        db_url = secrecy::ExposeSecret::expose_secret(&config.database.url).to_owned();
-    })
-    .await;
+    let (app, db_url) = app_without_workers().await;
     let ws = app.create_workspace("W").await;
     let (integration, _) = ready_integration(&app, "team-1", &ws).await;
-    // Slack takes a while to answer this post.
-    app.inject_fault(serde_json::json!({"method": "chat.postMessage", "kind": "delay", "delay_ms": 1500, "times": 1}))
+    // Slack sits on this post until the test lets it through.
+    app.inject_fault(serde_json::json!({"method": "chat.postMessage", "kind": "hold", "times": 1}))
         .await;
-    let process = start_service(&app, &db_url).await;
+    let settings = [
+        ("SLACK_REQUEST_TIMEOUT_MS", "20000"),
+        ("SWITCHBOARD_DELIVERY_LEASE_MS", "60000"),
+    ];
+    let process = start_service_with(&app, &db_url, &settings).await;
     let mut client =
         v1::messaging_service_client::MessagingServiceClient::connect(process.grpc_addr.clone())
             .await
@@ -235,15 +273,24 @@ async fn sigterm_lets_in_flight_calls_and_deliveries_finish() {
             .send_message(service(send_request(&integration, "slow", "x", true)))
             .await
     });
-    // Stop the service while the call and its delivery are in flight.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let stopped = tokio::task::spawn_blocking(move || process.terminate());
+    // Stop the service while the call and its delivery are in flight: the post has
+    // reached Slack, and the service has closed its listeners.
+    while app.sim_calls("chat.postMessage").await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    process.signal("-TERM");
+    while process.ready().await {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.sim_post("/_sim/faults/release", serde_json::json!({}))
+        .await;
     let delivery = call
         .await
         .unwrap()
         .expect("the in-flight call is answered")
         .into_inner();
     assert_eq!(delivery.state(), v1::DeliveryState::Sent);
+    let stopped = tokio::task::spawn_blocking(move || process.wait());
     assert!(stopped.await.unwrap().success(), "a clean exit");
     assert_eq!(sim_messages(&app).await.len(), 1);
 }
