@@ -53,7 +53,9 @@ impl SignatureVerifier {
             .trim()
             .parse()
             .map_err(|_| SignatureError::Stale)?;
-        if (now - sent).abs() > SIGNATURE_WINDOW_SECS {
+        // The caller chooses `sent`: no arithmetic on it may overflow.
+        let age = now.checked_sub(sent).and_then(i64::checked_abs);
+        if age.is_none_or(|age| age > SIGNATURE_WINDOW_SECS) {
             return Err(SignatureError::Stale);
         }
         let provided = signature
@@ -136,6 +138,14 @@ mod tests {
             v.verify(Some("1000"), Some("v0=zz"), body, 1000),
             Err(SignatureError::Invalid)
         );
+        for extreme in [i64::MIN, i64::MAX, i64::MIN + 1000] {
+            let at = extreme.to_string();
+            assert_eq!(
+                v.verify(Some(&at), Some(&v.sign(&at, body)), body, 1000),
+                Err(SignatureError::Stale),
+                "{at}"
+            );
+        }
         let other = SignatureVerifier::new(SecretString::from("other".to_owned()));
         assert_eq!(
             other.verify(Some("1000"), Some(&good), body, 1000),
