@@ -9,7 +9,10 @@ use tonic::service::interceptor::InterceptedService;
 use tonic_health::ServingStatus;
 
 use crate::{
-    api::{Authenticator, ChannelApi, IntegrationApi, MessagingApi, MonitoringApi},
+    api::{
+        Authenticator, ChannelApi, IntegrationApi, MAX_BATCH_REQUEST_BYTES, MAX_REQUEST_BYTES,
+        MessagingApi, MonitoringApi, RequestLimitLayer,
+    },
     config::{AuthConfig, Config},
     core::Core,
     proto::{
@@ -24,10 +27,6 @@ use crate::{
     store::Store,
 };
 
-/// Largest gRPC message accepted.
-const MAX_GRPC_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
-/// MessagingService takes batches of up to 1,000 messages.
-const MAX_MESSAGING_MESSAGE_BYTES: usize = 48 * 1024 * 1024;
 /// Concurrent requests per client connection before callers queue.
 const MAX_CONCURRENT_PER_CONNECTION: usize = 256;
 
@@ -114,12 +113,12 @@ impl Application {
         let auth = Authenticator::new(&self.config.auth);
         let integrations = InterceptedService::new(
             IntegrationServiceServer::new(IntegrationApi::new(core.clone()))
-                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
         let channels = InterceptedService::new(
             ChannelServiceServer::new(ChannelApi::new(core.clone()))
-                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
         let messaging = InterceptedService::new(
@@ -127,12 +126,12 @@ impl Application {
                 core.clone(),
                 self.config.request_timeout,
             ))
-            .max_decoding_message_size(MAX_MESSAGING_MESSAGE_BYTES),
+            .max_decoding_message_size(MAX_BATCH_REQUEST_BYTES),
             auth.clone(),
         );
         let monitoring = InterceptedService::new(
             MonitoringServiceServer::new(MonitoringApi::new(core.clone()))
-                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
         let health_checks = self.config.health_check_interval.map(|every| {
@@ -178,6 +177,9 @@ impl Application {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .trace_fn(crate::telemetry::rpc_span)
             .layer(crate::metrics::RpcMetricsLayer)
+            // Per-method request limits, refused before a body is buffered (the services'
+            // own decoding limits are the backstop).
+            .layer(RequestLimitLayer)
             .add_service(health_service)
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?)

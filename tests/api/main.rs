@@ -5,6 +5,7 @@ mod channels;
 mod duplicates;
 mod events;
 mod helpers;
+mod hostile;
 mod infra;
 mod manage;
 mod message_edits;
