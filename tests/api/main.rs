@@ -6,6 +6,7 @@ mod duplicates;
 mod events;
 mod helpers;
 mod hostile;
+mod http_port;
 mod infra;
 mod manage;
 mod message_edits;
