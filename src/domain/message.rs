@@ -16,6 +16,7 @@ const MAX_ID_CHARS: usize = 255;
 const MAX_TYPE_CHARS: usize = 64;
 
 /// A message as the caller gave it, before validation.
+#[derive(Debug)]
 pub struct MessageInput {
     pub text: String,
     pub blocks: Option<Vec<Value>>,
@@ -234,5 +235,120 @@ mod tests {
             Some("deploy.v2")
         );
         assert!(parse_message_type("Deploy").is_err());
+    }
+
+    mod properties {
+        use std::collections::HashMap;
+
+        use proptest::{collection, option, prelude::*};
+        use serde_json::{Value, json};
+
+        use super::super::*;
+        use crate::domain::{
+            MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS, template::escape_mrkdwn, testing::json,
+        };
+
+        /// Blocks shaped like Block Kit, with texts and element counts around the limits.
+        fn block() -> impl Strategy<Value = Value> {
+            let kind = prop_oneof![
+                Just("section"),
+                Just("header"),
+                Just("context"),
+                Just("actions"),
+                Just("divider"),
+                Just(""),
+            ];
+            (kind, 0usize..3_100, 0usize..12, json()).prop_map(|(kind, len, n, extra)| {
+                json!({
+                    "type": kind,
+                    "text": {"type": "mrkdwn", "text": "t".repeat(len)},
+                    "fields": vec![json!({"type": "mrkdwn", "text": "f"}); n],
+                    "elements": vec![json!({"type": "button", "text": {"type": "plain_text", "text": "b"}}); n],
+                    "extra": extra,
+                })
+            })
+        }
+
+        fn input() -> impl Strategy<Value = MessageInput> {
+            let text = prop_oneof![
+                any::<String>(),
+                (39_990usize..40_010).prop_map(|n| "x".repeat(n)),
+            ];
+            let blocks = option::of(prop_oneof![
+                collection::vec(json(), 0..4),
+                collection::vec(block(), 0..55),
+            ]);
+            let name = prop_oneof![
+                Just("simple".to_owned()),
+                Just("deployment".to_owned()),
+                Just("alert".to_owned()),
+                Just("update".to_owned()),
+                any::<String>(),
+            ];
+            let var = prop_oneof![
+                Just("title".to_owned()),
+                Just("body".to_owned()),
+                Just("message".to_owned()),
+                Just("url".to_owned()),
+                Just("level".to_owned()),
+                any::<String>(),
+            ];
+            let template = option::of((name, collection::hash_map(var, any::<String>(), 0..5)));
+            (text, blocks, template, any::<bool>()).prop_map(|(text, blocks, template, unfurl)| {
+                MessageInput {
+                    text,
+                    blocks,
+                    template,
+                    unfurl_links: unfurl,
+                    unfurl_media: !unfurl,
+                }
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_message_is_valid_or_cleanly_refused(input in input()) {
+                match OutboundMessage::parse(input) {
+                    Ok(message) => {
+                        prop_assert!(message.text.is_some() || message.blocks.is_some());
+                        if let Some(text) = &message.text {
+                            prop_assert!(text.chars().count() <= MAX_TEXT_CHARS);
+                            prop_assert!(!text.contains('\0'));
+                        }
+                        if let Some(blocks) = &message.blocks {
+                            prop_assert!(blocks.len() <= MAX_BLOCKS);
+                            let stored = serde_json::to_string(blocks).unwrap();
+                            prop_assert!(stored.chars().count() <= MAX_BLOCKS_JSON_CHARS);
+                            prop_assert!(!stored.contains("\\u0000"));
+                        }
+                    }
+                    Err(violations) => {
+                        prop_assert!(!violations.is_empty());
+                        for v in violations {
+                            prop_assert!(v.field.starts_with("message"), "{}", v.field);
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn variables_render_as_data_never_as_markup(
+                message in r"[^\x00]*[^\x00\s][^\x00]*",
+                severity in r"[^\x00]*[^\x00\s][^\x00]*",
+            ) {
+                let variables = HashMap::from([
+                    ("message".to_owned(), message.clone()),
+                    ("severity".to_owned(), severity),
+                    ("source".to_owned(), "<!here>".to_owned()),
+                ]);
+                let parsed = OutboundMessage::parse(MessageInput {
+                    template: Some(("alert".into(), variables)),
+                    ..super::text("")
+                });
+                let rendered = parsed.unwrap().text.unwrap();
+                prop_assert!(!rendered.contains('<') && !rendered.contains('>'));
+                prop_assert!(rendered.contains(&escape_mrkdwn(&message)));
+            }
+        }
     }
 }

@@ -9,6 +9,8 @@ mod integration;
 mod message;
 mod platform;
 mod template;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use blocks::{MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS};
 pub use caller::{Caller, Denial};

@@ -217,4 +217,63 @@ mod tests {
             }
         );
     }
+
+    mod properties {
+        use proptest::{collection, prelude::*};
+
+        use super::*;
+        use crate::domain::testing::json;
+
+        const LABELS: &[&str] = &[
+            "app_uninstalled",
+            "tokens_revoked",
+            "channel_archive",
+            "channel_unarchive",
+            "channel_deleted",
+            "channel_rename",
+            "member_left_channel",
+            "other",
+        ];
+
+        proptest! {
+            #[test]
+            fn any_event_parses_to_a_bounded_kind_and_label(event in json()) {
+                let parsed = SlackEvent::parse(&event);
+                prop_assert!(parsed.kind().len() <= MAX_TYPE_CHARS);
+                prop_assert!(!parsed.kind().contains('\0'));
+                prop_assert!(LABELS.contains(&parsed.label()));
+            }
+
+            #[test]
+            fn any_body_is_an_envelope_or_refused(body in collection::vec(any::<u8>(), 0..256)) {
+                if let Ok(envelope) = serde_json::from_slice::<EventEnvelope>(&body) {
+                    let _ = envelope.check();
+                }
+            }
+
+            #[test]
+            fn a_checked_callback_is_storable(
+                team_id in any::<String>(),
+                event_id in prop_oneof![any::<String>(), "[A-Za-z0-9]{1,300}"],
+                event_time in prop_oneof![any::<i64>(), 0i64..2_000_000_000],
+                event in json(),
+            ) {
+                let envelope = EventEnvelope::EventCallback {
+                    team_id: team_id.clone(),
+                    enterprise_id: None,
+                    event_id: event_id.clone(),
+                    event_time,
+                    event: event.clone(),
+                };
+                if envelope.check().is_ok() {
+                    prop_assert!(event_time_utc(event_time).is_some());
+                    prop_assert!(!event_id.is_empty() && event_id.chars().count() <= MAX_ID_CHARS);
+                    for text in [&event_id, &team_id] {
+                        prop_assert!(!text.contains('\0'));
+                    }
+                    prop_assert!(!serde_json::to_string(&event).unwrap().contains("\\u0000"));
+                }
+            }
+        }
+    }
 }

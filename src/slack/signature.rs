@@ -152,4 +152,41 @@ mod tests {
             Err(SignatureError::Invalid)
         );
     }
+
+    mod properties {
+        use proptest::{collection, option, prelude::*};
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn arbitrary_headers_are_refused_cleanly(
+                timestamp in option::of(any::<String>()),
+                signature in option::of(any::<String>()),
+                body in collection::vec(any::<u8>(), 0..64),
+                now in any::<i64>(),
+            ) {
+                let signed = verifier().verify(timestamp.as_deref(), signature.as_deref(), &body, now);
+                // Without the secret, only a signature of ours verifies.
+                prop_assert!(signed.is_err());
+            }
+
+            #[test]
+            fn the_window_is_exactly_five_minutes_for_any_times(
+                now in any::<i64>(),
+                offset in prop_oneof![-400i64..400, any::<i64>()],
+                body in collection::vec(any::<u8>(), 0..64),
+            ) {
+                let sent = now.wrapping_add(offset);
+                let timestamp = sent.to_string();
+                let signature = verifier().sign(&timestamp, &body);
+                let within = (i128::from(now) - i128::from(sent)).abs() <= i128::from(SIGNATURE_WINDOW_SECS);
+                let verified = verifier().verify(Some(&timestamp), Some(&signature), &body, now);
+                prop_assert_eq!(verified.is_ok(), within);
+                if !within {
+                    prop_assert_eq!(verified, Err(SignatureError::Stale));
+                }
+            }
+        }
+    }
 }
