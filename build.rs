@@ -30,6 +30,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build_client(true)
         .build_server(true)
         .include_file("switchboard_protos.rs")
+        // tonic's codec, except that an undecodable request is INVALID_ARGUMENT.
+        .codec_path("crate::api::codec::ProtoCodec")
         // google.rpc.Status and friends come from tonic-types, as the server uses them.
         .extern_path(".google.rpc", "::tonic_types::pb")
         .compile_fds(compiler.file_descriptor_set())?;

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::{delivery::DeliveryConfig, store::Pace};
+use crate::{delivery::DeliveryConfig, http::HttpLimits, store::Pace};
 
 #[derive(Debug, thiserror::Error)]
 #[error("setting {name} {problem}")]
@@ -89,6 +89,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub grpc_addr: SocketAddr,
     pub http_addr: SocketAddr,
+    /// When set, probes and metrics are served here instead of on `http_addr`.
+    pub admin_addr: Option<SocketAddr>,
+    pub http_limits: HttpLimits,
     pub auth: AuthConfig,
     pub token_encryption_key: EncryptionKey,
     pub slack: SlackConfig,
@@ -213,6 +216,10 @@ impl Config {
             SocketAddr::from(([0, 0, 0, 0], 8080)),
             "host:port",
         )?;
+        let admin_addr = match env.optional("SWITCHBOARD_ADMIN_ADDR") {
+            None => None,
+            Some(_) => Some(env.parsed("SWITCHBOARD_ADMIN_ADDR", http_addr, "host:port")?),
+        };
 
         let auth = match env.optional("SWITCHBOARD_AUTH").as_deref() {
             Some("disabled") => AuthConfig::Disabled,
@@ -314,6 +321,16 @@ impl Config {
             }
             Ok(Duration::from_millis(ms))
         };
+        let http_limits = HttpLimits {
+            max_connections: env
+                .parsed(
+                    "SWITCHBOARD_HTTP_MAX_CONNECTIONS",
+                    HttpLimits::default().max_connections,
+                    "a whole number",
+                )?
+                .max(1),
+            timeout: millis("SWITCHBOARD_HTTP_TIMEOUT_MS", HttpLimits::default().timeout)?,
+        };
         let workspace_cap = match env.optional("SWITCHBOARD_WORKSPACE_PACE_MS") {
             None => None,
             Some(_) => Some((
@@ -392,6 +409,8 @@ impl Config {
             database,
             grpc_addr,
             http_addr,
+            admin_addr,
+            http_limits,
             auth,
             token_encryption_key,
             slack,
@@ -434,6 +453,8 @@ mod tests {
         let config = load(&base()).unwrap();
         assert_eq!(config.grpc_addr.port(), 50051);
         assert_eq!(config.http_addr.port(), 8080);
+        assert_eq!(config.admin_addr, None);
+        assert_eq!(config.http_limits, HttpLimits::default());
         assert_eq!(config.slack.scopes.len(), 4);
         assert_eq!(config.slack.api_base_url.as_str(), "https://slack.com/api");
         match config.auth {
@@ -451,6 +472,9 @@ mod tests {
             ("SLACK_REDIRECT_URI", "not a url"),
             ("SWITCHBOARD_AUTH", "maybe"),
             ("SWITCHBOARD_JWT_SECRET", "too-short"),
+            ("SWITCHBOARD_ADMIN_ADDR", "localhost"),
+            ("SWITCHBOARD_HTTP_MAX_CONNECTIONS", "many"),
+            ("SWITCHBOARD_HTTP_TIMEOUT_MS", "0"),
         ];
         for (name, value) in cases {
             let mut env = base();

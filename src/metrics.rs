@@ -151,8 +151,8 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        // A cheap, shared copy of the path (no allocation on the hot path).
-        let method = request.uri().path_and_query().cloned();
+        // Only methods the server serves become labels: a caller cannot create series.
+        let method = crate::api::method_label(request.uri().path());
         let started = Instant::now();
         let call = self.inner.call(request);
         Box::pin(async move {
@@ -164,7 +164,6 @@ where
                 .and_then(|v| v.to_str().ok())
                 .map(|code| tonic::Code::from(code.parse::<i32>().unwrap_or(2)))
                 .unwrap_or(tonic::Code::Ok);
-            let method = method.as_ref().map_or("", |m| m.path());
             let m = metrics();
             m.rpc_requests
                 .with_label_values(&[method, code_name(code)])

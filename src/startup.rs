@@ -9,7 +9,10 @@ use tonic::service::interceptor::InterceptedService;
 use tonic_health::ServingStatus;
 
 use crate::{
-    api::{Authenticator, ChannelApi, IntegrationApi, MessagingApi, MonitoringApi},
+    api::{
+        Authenticator, ChannelApi, IntegrationApi, MAX_BATCH_REQUEST_BYTES, MAX_REQUEST_BYTES,
+        MessagingApi, MonitoringApi, RequestLimitLayer,
+    },
     config::{AuthConfig, Config},
     core::Core,
     proto::{
@@ -24,10 +27,6 @@ use crate::{
     store::Store,
 };
 
-/// Largest gRPC message accepted.
-const MAX_GRPC_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
-/// MessagingService takes batches of up to 1,000 messages.
-const MAX_MESSAGING_MESSAGE_BYTES: usize = 48 * 1024 * 1024;
 /// Concurrent requests per client connection before callers queue.
 const MAX_CONCURRENT_PER_CONNECTION: usize = 256;
 
@@ -53,6 +52,7 @@ pub struct Application {
     store: Store,
     grpc_listener: TcpListener,
     http_listener: TcpListener,
+    admin_listener: Option<TcpListener>,
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
@@ -74,11 +74,16 @@ impl Application {
     pub async fn build_with_store(config: Config, store: Store) -> Result<Self, StartupError> {
         let grpc_listener = bind(config.grpc_addr).await?;
         let http_listener = bind(config.http_addr).await?;
+        let admin_listener = match config.admin_addr {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
         Ok(Self {
             config,
             store,
             grpc_listener,
             http_listener,
+            admin_listener,
         })
     }
 
@@ -88,6 +93,13 @@ impl Application {
 
     pub fn http_addr(&self) -> SocketAddr {
         self.http_listener.local_addr().expect("bound listener")
+    }
+
+    /// Where probes and metrics are served, when not on the HTTP port.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("bound listener"))
     }
 
     /// Serves until `shutdown` completes, then stops taking calls and lets in-flight ones
@@ -114,12 +126,12 @@ impl Application {
         let auth = Authenticator::new(&self.config.auth);
         let integrations = InterceptedService::new(
             IntegrationServiceServer::new(IntegrationApi::new(core.clone()))
-                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
         let channels = InterceptedService::new(
             ChannelServiceServer::new(ChannelApi::new(core.clone()))
-                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
         let messaging = InterceptedService::new(
@@ -127,12 +139,12 @@ impl Application {
                 core.clone(),
                 self.config.request_timeout,
             ))
-            .max_decoding_message_size(MAX_MESSAGING_MESSAGE_BYTES),
+            .max_decoding_message_size(MAX_BATCH_REQUEST_BYTES),
             auth.clone(),
         );
         let monitoring = InterceptedService::new(
             MonitoringServiceServer::new(MonitoringApi::new(core.clone()))
-                .max_decoding_message_size(MAX_GRPC_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
         let health_checks = self.config.health_check_interval.map(|every| {
@@ -171,13 +183,17 @@ impl Application {
                 .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         };
 
-        let (grpc_addr, http_addr) = (self.grpc_addr(), self.http_addr());
+        let (grpc_addr, http_addr, admin_addr) =
+            (self.grpc_addr(), self.http_addr(), self.admin_addr());
         let grpc = tonic::transport::Server::builder()
             .timeout(self.config.request_timeout)
             .concurrency_limit_per_connection(MAX_CONCURRENT_PER_CONNECTION)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .trace_fn(crate::telemetry::rpc_span)
             .layer(crate::metrics::RpcMetricsLayer)
+            // Per-method request limits, refused before a body is buffered (the services'
+            // own decoding limits are the backstop).
+            .layer(RequestLimitLayer)
             .add_service(health_service)
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?)
@@ -198,13 +214,34 @@ impl Application {
                 "SLACK_SIGNING_SECRET is not set: POST /slack/events refuses every event"
             );
         }
-        let http = axum::serve(
+        let limits = self.config.http_limits;
+        let routers = crate::http::routers(core.clone(), signature, limits);
+        let (public, admin) = match self.admin_listener {
+            Some(listener) => (
+                routers.public,
+                Some(crate::http::serve(
+                    listener,
+                    (routers.admin, routers.refusals.clone()),
+                    limits,
+                    stopped(),
+                )),
+            ),
+            None => (routers.public.merge(routers.admin), None),
+        };
+        let http = crate::http::serve(
             self.http_listener,
-            crate::http::router(core.clone(), signature),
-        )
-        .with_graceful_shutdown(stopped());
+            (public, routers.refusals),
+            limits,
+            stopped(),
+        );
+        let admin = async move {
+            match admin {
+                Some(admin) => admin.await,
+                None => Ok(()),
+            }
+        };
 
-        tracing::info!(%grpc_addr, %http_addr, "switchboard serving");
+        tracing::info!(%grpc_addr, %http_addr, ?admin_addr, "switchboard serving");
         let signal = tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down: finishing in-flight calls");
@@ -213,7 +250,7 @@ impl Application {
                 .await;
             let _ = stop_tx.send(true);
         });
-        let (grpc, http) = tokio::join!(grpc, http);
+        let (grpc, http, admin) = tokio::join!(grpc, http, admin);
         signal.abort();
         for sweep in [health_checks, refreshes].into_iter().flatten() {
             sweep.abort();
@@ -225,7 +262,7 @@ impl Application {
             tracing::error!(error = %err, "delivery workers ended abnormally");
         }
         grpc?;
-        http.map_err(StartupError::Http)?;
+        http.and(admin).map_err(StartupError::Http)?;
         tracing::info!("switchboard stopped");
         Ok(())
     }

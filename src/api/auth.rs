@@ -47,6 +47,8 @@ impl Authenticator {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp"]);
         validation.leeway = 30;
+        // RFC 7519 4.1.5: a token must not be accepted before its `nbf`.
+        validation.validate_nbf = true;
         let keys = match config {
             AuthConfig::Disabled => None,
             AuthConfig::Enabled {
@@ -101,6 +103,10 @@ impl Authenticator {
                 ErrorKind::ExpiredSignature => {
                     unauthenticated("CREDENTIAL_EXPIRED", "the team token has expired")
                 }
+                ErrorKind::ImmatureSignature => unauthenticated(
+                    "CREDENTIAL_INVALID",
+                    "the team token is not valid yet (nbf)",
+                ),
                 _ => unauthenticated("CREDENTIAL_INVALID", "invalid credential"),
             })?
             .claims;
@@ -120,5 +126,45 @@ impl Interceptor for Authenticator {
         let caller = self.authenticate(bearer)?;
         request.extensions_mut().insert(caller);
         Ok(request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+    use serde_json::json;
+
+    use super::*;
+
+    const SECRET: &str = "a-test-secret-that-is-long-enough-123";
+
+    fn token(claims: serde_json::Value) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_nbf() {
+        let auth = Authenticator::new(&AuthConfig::Enabled {
+            api_keys: vec![],
+            jwt_secret: Some(SecretString::from(SECRET.to_owned())),
+        });
+        let now = chrono::Utc::now().timestamp();
+        let bearer = |nbf: i64| {
+            format!(
+                "Bearer {}",
+                token(json!({"team_id": "team-1", "exp": now + 7200, "nbf": nbf}))
+            )
+        };
+        let early = auth.authenticate(Some(&bearer(now + 3600))).unwrap_err();
+        assert_eq!(early.code(), tonic::Code::Unauthenticated);
+        assert_eq!(
+            auth.authenticate(Some(&bearer(now - 60))).unwrap(),
+            Caller::Team(TeamId::parse("team_id", "team-1").unwrap())
+        );
     }
 }

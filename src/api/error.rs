@@ -7,7 +7,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use super::convert::{integration_to_proto, timestamp};
-use crate::{core::CoreError, proto::v1};
+use crate::{core::CoreError, domain::FieldViolation, proto::v1};
 
 /// `google.rpc.ErrorInfo.domain` of every error this service returns.
 pub const ERROR_DOMAIN: &str = "switchboard";
@@ -27,18 +27,7 @@ fn status(code: Code, message: impl Into<String>, details: ErrorDetails) -> Stat
 impl From<CoreError> for Status {
     fn from(err: CoreError) -> Self {
         match err {
-            CoreError::InvalidArgument(violations) => {
-                let mut details = info("INVALID_ARGUMENT", &[]);
-                let message = violations
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                for v in violations {
-                    details.add_bad_request_violation(v.field, v.description);
-                }
-                status(Code::InvalidArgument, message, details)
-            }
+            CoreError::InvalidArgument(violations) => invalid_argument(violations),
             CoreError::SlackOAuthCodeInvalid => {
                 let mut details = info("SLACK_OAUTH_CODE_INVALID", &[]);
                 details.add_bad_request_violation("code", "Slack refused the code (invalid_code)");
@@ -206,6 +195,38 @@ impl From<CoreError> for Status {
     }
 }
 
+/// Most field violations one answer reports; the rest are only counted, so a request with
+/// thousands of bad fields still gets an answer of a few kilobytes.
+pub const MAX_REPORTED_VIOLATIONS: usize = 50;
+/// Field paths can carry a caller's text (a template variable's name): cut to this.
+const MAX_FIELD_CHARS: usize = 200;
+
+fn invalid_argument(violations: Vec<FieldViolation>) -> Status {
+    let total = violations.len();
+    let mut details = info(
+        "INVALID_ARGUMENT",
+        &[("violation_count", total.to_string())],
+    );
+    let mut message = Vec::with_capacity(total.min(MAX_REPORTED_VIOLATIONS) + 1);
+    for v in violations.into_iter().take(MAX_REPORTED_VIOLATIONS) {
+        let field = truncated(v.field, MAX_FIELD_CHARS);
+        message.push(format!("{field}: {}", v.description));
+        details.add_bad_request_violation(field, v.description);
+    }
+    if total > MAX_REPORTED_VIOLATIONS {
+        message.push(format!("and {} more", total - MAX_REPORTED_VIOLATIONS));
+    }
+    status(Code::InvalidArgument, message.join("; "), details)
+}
+
+fn truncated(mut text: String, max_chars: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 /// Appends a detail of our own (tonic-types only builds the standard ones).
 fn with_extra_detail(base: Status, type_name: &str, value: Vec<u8>) -> Status {
     let mut rpc_status = tonic_types::pb::Status::decode(base.details()).unwrap_or_default();
@@ -218,4 +239,36 @@ fn with_extra_detail(base: Status, type_name: &str, value: Vec<u8>) -> Status {
         base.message(),
         rpc_status.encode_to_vec().into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_are_capped_and_counted() {
+        let many = (0..10_000)
+            .map(|i| FieldViolation::new(format!("message.blocks[{i}]"), "is bad"))
+            .collect();
+        let status = Status::from(CoreError::InvalidArgument(many));
+        let details = status.get_error_details();
+        let reported = &details.bad_request().unwrap().field_violations;
+        assert_eq!(reported.len(), MAX_REPORTED_VIOLATIONS);
+        assert_eq!(
+            details.error_info().unwrap().metadata["violation_count"],
+            "10000"
+        );
+        assert!(status.message().ends_with("and 9950 more"));
+        assert!(status.details().len() + status.message().len() < 8 * 1024);
+    }
+
+    #[test]
+    fn long_field_names_are_cut() {
+        let name = format!("message.template.variables.{}", "x".repeat(100_000));
+        let status = Status::from(CoreError::invalid(FieldViolation::new(name, "is unknown")));
+        let details = status.get_error_details();
+        let field = &details.bad_request().unwrap().field_violations[0].field;
+        assert_eq!(field.chars().count(), MAX_FIELD_CHARS + 1);
+        assert!(status.message().len() < 1024);
+    }
 }

@@ -3,11 +3,13 @@
 
 mod auth;
 mod channel_service;
+pub(crate) mod codec;
 mod convert;
 mod error;
 mod integration_service;
 mod messages;
 mod messaging_service;
+mod methods;
 mod monitoring_service;
 
 pub use auth::Authenticator;
@@ -15,6 +17,10 @@ pub use channel_service::ChannelApi;
 pub use error::ERROR_DOMAIN;
 pub use integration_service::IntegrationApi;
 pub use messaging_service::MessagingApi;
+pub use methods::{
+    MAX_BATCH_REQUEST_BYTES, MAX_MESSAGE_REQUEST_BYTES, MAX_REQUEST_BYTES, RequestLimitLayer,
+    UNKNOWN_METHOD, label as method_label,
+};
 pub use monitoring_service::MonitoringApi;
 
 use tonic::{Request, Status};

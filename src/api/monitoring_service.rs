@@ -46,12 +46,19 @@ fn time_field(
     value: Option<prost_types::Timestamp>,
 ) -> Result<DateTime<Utc>, FieldViolation> {
     let value = value.ok_or_else(|| FieldViolation::new(field, "is required"))?;
-    DateTime::from_timestamp(
-        value.seconds,
-        u32::try_from(value.nanos).unwrap_or(u32::MAX),
-    )
-    .ok_or_else(|| FieldViolation::new(field, "is not a valid timestamp"))
+    let nanos = u32::try_from(value.nanos)
+        .ok()
+        .filter(|n| *n < 1_000_000_000);
+    nanos
+        .filter(|_| TIMESTAMP_SECONDS.contains(&value.seconds))
+        .and_then(|nanos| DateTime::from_timestamp(value.seconds, nanos))
+        .ok_or_else(|| {
+            FieldViolation::new(field, "must be a valid Timestamp between years 1 and 9999")
+        })
 }
+
+/// google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
 
 fn count(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -190,5 +197,35 @@ impl MonitoringService for MonitoringApi {
                 })
                 .collect(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64, nanos: i32) -> Option<prost_types::Timestamp> {
+        Some(prost_types::Timestamp { seconds, nanos })
+    }
+
+    #[test]
+    fn timestamps_outside_protobufs_range_are_refused() {
+        assert!(time_field("t", at(-62_135_596_800, 0)).is_ok());
+        assert!(time_field("t", at(253_402_300_799, 999_999_999)).is_ok());
+        for (seconds, nanos) in [
+            (-62_135_596_801, 0),
+            (253_402_300_800, 0),
+            (i64::MAX, 0),
+            (i64::MIN, 0),
+            (0, -1),
+            (0, 1_000_000_000),
+        ] {
+            assert_eq!(
+                time_field("start_time", at(seconds, nanos))
+                    .unwrap_err()
+                    .field,
+                "start_time"
+            );
+        }
     }
 }

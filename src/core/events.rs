@@ -49,7 +49,7 @@ impl Core {
         }
         crate::metrics::metrics()
             .slack_events
-            .with_label_values(&[event.kind()])
+            .with_label_values(&[event.label()])
             .inc();
         // Org-wide installs are keyed on the enterprise, others on the workspace.
         let workspaces: Vec<&str> = std::iter::once(team_id.as_str())

@@ -194,4 +194,54 @@ mod tests {
         let other_key = PageTokens::new(&EncryptionKey([4u8; 32]));
         assert!(other_key.decode::<u64>(&token, "team=a").is_err());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn any_string_is_a_cursor_or_a_clean_refusal(token in any::<String>(), filters in any::<String>()) {
+                match tokens().position::<TimeCursor>(&token, &filters) {
+                    Ok(position) => prop_assert!(token.is_empty() && position.is_none()),
+                    Err(violation) => prop_assert_eq!(violation.field, "page_token"),
+                }
+            }
+
+            #[test]
+            fn tokens_round_trip_only_with_their_filters(
+                cursor in any::<(String, u64)>(),
+                filters in any::<String>(),
+                other in any::<String>(),
+                flip in any::<prop::sample::Index>(),
+            ) {
+                let token = tokens().encode(&cursor, &filters);
+                prop_assert_eq!(tokens().decode::<(String, u64)>(&token, &filters).unwrap(), cursor);
+                if other != filters {
+                    prop_assert!(tokens().decode::<(String, u64)>(&token, &other).is_err());
+                }
+                // Any one character changed (the alphabet is ASCII) breaks the token.
+                let mut altered = token.clone().into_bytes();
+                let at = flip.index(altered.len());
+                altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+                let altered = String::from_utf8(altered).unwrap();
+                if altered != token {
+                    prop_assert!(tokens().decode::<(String, u64)>(&altered, &filters).is_err());
+                }
+            }
+
+            #[test]
+            fn any_page_size_resolves_within_bounds(requested in any::<i32>()) {
+                let sizes = PageSize { default: 50, max: 500 };
+                match sizes.resolve(requested) {
+                    Ok(size) => prop_assert!((1..=500).contains(&size)),
+                    Err(violation) => {
+                        prop_assert!(requested < 0);
+                        prop_assert_eq!(violation.field, "page_size");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,18 +1,22 @@
-//! Messages: validation against Slack's limits, and the built-in templates.
+//! Messages: validation against Slack's limits, templates rendered.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::FieldViolation;
+use super::{
+    FieldViolation,
+    blocks::{NUL_FREE, check_blocks},
+    template::render,
+};
 
 pub const MAX_TEXT_CHARS: usize = 40_000;
-pub const MAX_BLOCKS: usize = 50;
 const MAX_ID_CHARS: usize = 255;
 const MAX_TYPE_CHARS: usize = 64;
 
 /// A message as the caller gave it, before validation.
+#[derive(Debug)]
 pub struct MessageInput {
     pub text: String,
     pub blocks: Option<Vec<Value>>,
@@ -33,146 +37,14 @@ pub struct OutboundMessage {
     pub reply_broadcast: bool,
 }
 
-struct Template {
-    name: &'static str,
-    required: &'static [&'static str],
-    optional: &'static [&'static str],
-    body: &'static str,
-}
-
-const TEMPLATES: &[Template] = &[
-    Template {
-        name: "simple",
-        required: &["title", "body"],
-        optional: &["level"],
-        body: "{{level_icon}} *{{title}}*\n{{body}}",
-    },
-    Template {
-        name: "deployment",
-        required: &["project", "environment", "version"],
-        optional: &["duration", "url"],
-        body: ":rocket: *{{project}}* {{version}} deployed to *{{environment}}*{{duration_part}}{{url_part}}",
-    },
-    Template {
-        name: "alert",
-        required: &["message", "severity", "source"],
-        optional: &[],
-        body: ":rotating_light: *[{{severity}}]* {{message}}\n_source: {{source}}_",
-    },
-    Template {
-        name: "error",
-        required: &["service", "message", "code"],
-        optional: &[],
-        body: ":x: *{{service}}* error `{{code}}`: {{message}}",
-    },
-    Template {
-        name: "update",
-        required: &["message"],
-        optional: &[],
-        body: ":information_source: {{message}}",
-    },
-];
-
-/// Replaces every `{{name}}` with its value; names without a value stay as written.
-fn substitute(body: &str, values: &HashMap<String, String>) -> String {
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                let name = after[..end].trim();
-                match values.get(name) {
-                    Some(value) => out.push_str(value),
-                    None => out.push_str(&rest[start..start + 2 + end + 2]),
-                }
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn render(
-    name: &str,
-    variables: &HashMap<String, String>,
-    violations: &mut Vec<FieldViolation>,
-) -> Option<String> {
-    let Some(template) = TEMPLATES.iter().find(|t| t.name == name) else {
-        let known: Vec<_> = TEMPLATES.iter().map(|t| t.name).collect();
-        violations.push(FieldViolation::new(
-            "message.template.name",
-            format!("unknown template; known: {}", known.join(", ")),
-        ));
-        return None;
-    };
-    let mut missing = false;
-    for var in template.required {
-        if variables.get(*var).is_none_or(|v| v.trim().is_empty()) {
-            violations.push(FieldViolation::new(
-                format!("message.template.variables.{var}"),
-                format!("is required by the {name} template"),
-            ));
-            missing = true;
-        }
-    }
-    for var in variables.keys() {
-        if !template.required.contains(&var.as_str()) && !template.optional.contains(&var.as_str())
-        {
-            violations.push(FieldViolation::new(
-                format!("message.template.variables.{var}"),
-                format!("is not a variable of the {name} template"),
-            ));
-            missing = true;
-        }
-    }
-    let mut values = variables.clone();
-    if name == "simple" {
-        let icon = match variables.get("level").map(String::as_str).unwrap_or("info") {
-            "info" => ":information_source:",
-            "warning" => ":warning:",
-            "error" => ":x:",
-            _ => {
-                violations.push(FieldViolation::new(
-                    "message.template.variables.level",
-                    "must be info, warning or error",
-                ));
-                return None;
-            }
-        };
-        values.insert("level_icon".into(), icon.into());
-    }
-    if name == "deployment" {
-        let part = |key: &str, fmt: &dyn Fn(&str) -> String| {
-            variables
-                .get(key)
-                .filter(|v| !v.is_empty())
-                .map(|v| fmt(v))
-                .unwrap_or_default()
-        };
-        values.insert(
-            "duration_part".into(),
-            part("duration", &|d| format!(" in {d}")),
-        );
-        values.insert(
-            "url_part".into(),
-            part("url", &|u| format!("\n<{u}|details>")),
-        );
-    }
-    (!missing).then(|| substitute(template.body, &values))
-}
-
 impl OutboundMessage {
     /// Validates the message against Slack's limits and renders its template.
     pub fn parse(input: MessageInput) -> Result<Self, Vec<FieldViolation>> {
         let mut violations = Vec::new();
         let mut text = Some(input.text).filter(|t| !t.is_empty());
+        if text.as_ref().is_some_and(|t| t.contains('\0')) {
+            violations.push(FieldViolation::new("message.text", NUL_FREE));
+        }
         if let Some((name, variables)) = &input.template
             && let Some(rendered) = render(name, variables, &mut violations)
         {
@@ -198,25 +70,7 @@ impl OutboundMessage {
             ));
         }
         if let Some(blocks) = &blocks {
-            if blocks.len() > MAX_BLOCKS {
-                violations.push(FieldViolation::new(
-                    "message.blocks",
-                    format!("must hold at most {MAX_BLOCKS} blocks"),
-                ));
-            }
-            for (i, block) in blocks.iter().enumerate() {
-                let typed = block
-                    .as_object()
-                    .and_then(|b| b.get("type"))
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| !t.is_empty());
-                if !typed {
-                    violations.push(FieldViolation::new(
-                        format!("message.blocks[{i}]"),
-                        "must be an object with a string `type`",
-                    ));
-                }
-            }
+            check_blocks(blocks, &mut violations);
         }
         if !violations.is_empty() {
             return Err(violations);
@@ -308,34 +162,28 @@ mod tests {
     }
 
     #[test]
-    fn block_limits() {
+    fn blocks_are_checked_and_kept() {
+        let blocks = vec![json!({"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}); 50];
         let ok = MessageInput {
-            blocks: Some(vec![
-                json!({"type": "section", "text": {"type": "mrkdwn", "text": "hi"}});
-                50
-            ]),
+            blocks: Some(blocks.clone()),
             ..text("")
         };
-        assert!(OutboundMessage::parse(ok).is_ok());
-        let too_many = MessageInput {
-            blocks: Some(vec![json!({"type": "divider"}); 51]),
-            ..text("")
-        };
-        assert_eq!(
-            fields(OutboundMessage::parse(too_many).unwrap_err()),
-            ["message.blocks"]
-        );
+        assert_eq!(OutboundMessage::parse(ok).unwrap().blocks, Some(blocks));
         let untyped = MessageInput {
-            blocks: Some(vec![
-                json!({"type": "divider"}),
-                json!({"text": "x"}),
-                json!("str"),
-            ]),
+            blocks: Some(vec![json!({"type": "divider"}), json!({"text": "x"})]),
             ..text("")
         };
         assert_eq!(
             fields(OutboundMessage::parse(untyped).unwrap_err()),
-            ["message.blocks[1]", "message.blocks[2]"]
+            ["message.blocks[1]"]
+        );
+    }
+
+    #[test]
+    fn nul_in_text_is_refused() {
+        assert_eq!(
+            fields(OutboundMessage::parse(text("a\0b")).unwrap_err()),
+            ["message.text"]
         );
     }
 
@@ -377,12 +225,6 @@ mod tests {
     }
 
     #[test]
-    fn substitution_leaves_unknown_names() {
-        let values = HashMap::from([("a".to_owned(), "1".to_owned())]);
-        assert_eq!(substitute("{{a}}-{{ b }}-{{a", &values), "1-{{ b }}-{{a");
-    }
-
-    #[test]
     fn ids_and_types() {
         assert!(parse_internal_message_id("id", "order-42").is_ok());
         assert!(parse_internal_message_id("id", "").is_err());
@@ -393,5 +235,120 @@ mod tests {
             Some("deploy.v2")
         );
         assert!(parse_message_type("Deploy").is_err());
+    }
+
+    mod properties {
+        use std::collections::HashMap;
+
+        use proptest::{collection, option, prelude::*};
+        use serde_json::{Value, json};
+
+        use super::super::*;
+        use crate::domain::{
+            MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS, template::escape_mrkdwn, testing::json,
+        };
+
+        /// Blocks shaped like Block Kit, with texts and element counts around the limits.
+        fn block() -> impl Strategy<Value = Value> {
+            let kind = prop_oneof![
+                Just("section"),
+                Just("header"),
+                Just("context"),
+                Just("actions"),
+                Just("divider"),
+                Just(""),
+            ];
+            (kind, 0usize..3_100, 0usize..12, json()).prop_map(|(kind, len, n, extra)| {
+                json!({
+                    "type": kind,
+                    "text": {"type": "mrkdwn", "text": "t".repeat(len)},
+                    "fields": vec![json!({"type": "mrkdwn", "text": "f"}); n],
+                    "elements": vec![json!({"type": "button", "text": {"type": "plain_text", "text": "b"}}); n],
+                    "extra": extra,
+                })
+            })
+        }
+
+        fn input() -> impl Strategy<Value = MessageInput> {
+            let text = prop_oneof![
+                any::<String>(),
+                (39_990usize..40_010).prop_map(|n| "x".repeat(n)),
+            ];
+            let blocks = option::of(prop_oneof![
+                collection::vec(json(), 0..4),
+                collection::vec(block(), 0..55),
+            ]);
+            let name = prop_oneof![
+                Just("simple".to_owned()),
+                Just("deployment".to_owned()),
+                Just("alert".to_owned()),
+                Just("update".to_owned()),
+                any::<String>(),
+            ];
+            let var = prop_oneof![
+                Just("title".to_owned()),
+                Just("body".to_owned()),
+                Just("message".to_owned()),
+                Just("url".to_owned()),
+                Just("level".to_owned()),
+                any::<String>(),
+            ];
+            let template = option::of((name, collection::hash_map(var, any::<String>(), 0..5)));
+            (text, blocks, template, any::<bool>()).prop_map(|(text, blocks, template, unfurl)| {
+                MessageInput {
+                    text,
+                    blocks,
+                    template,
+                    unfurl_links: unfurl,
+                    unfurl_media: !unfurl,
+                }
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn any_message_is_valid_or_cleanly_refused(input in input()) {
+                match OutboundMessage::parse(input) {
+                    Ok(message) => {
+                        prop_assert!(message.text.is_some() || message.blocks.is_some());
+                        if let Some(text) = &message.text {
+                            prop_assert!(text.chars().count() <= MAX_TEXT_CHARS);
+                            prop_assert!(!text.contains('\0'));
+                        }
+                        if let Some(blocks) = &message.blocks {
+                            prop_assert!(blocks.len() <= MAX_BLOCKS);
+                            let stored = serde_json::to_string(blocks).unwrap();
+                            prop_assert!(stored.chars().count() <= MAX_BLOCKS_JSON_CHARS);
+                            prop_assert!(!stored.contains("\\u0000"));
+                        }
+                    }
+                    Err(violations) => {
+                        prop_assert!(!violations.is_empty());
+                        for v in violations {
+                            prop_assert!(v.field.starts_with("message"), "{}", v.field);
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn variables_render_as_data_never_as_markup(
+                message in r"[^\x00]*[^\x00\s][^\x00]*",
+                severity in r"[^\x00]*[^\x00\s][^\x00]*",
+            ) {
+                let variables = HashMap::from([
+                    ("message".to_owned(), message.clone()),
+                    ("severity".to_owned(), severity),
+                    ("source".to_owned(), "<!here>".to_owned()),
+                ]);
+                let parsed = OutboundMessage::parse(MessageInput {
+                    template: Some(("alert".into(), variables)),
+                    ..super::text("")
+                });
+                let rendered = parsed.unwrap().text.unwrap();
+                prop_assert!(!rendered.contains('<') && !rendered.contains('>'));
+                prop_assert!(rendered.contains(&escape_mrkdwn(&message)));
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Domain types: values that are valid by construction, and the rules of the product.
 
+mod blocks;
 mod caller;
 mod channel;
 mod delivery;
@@ -7,15 +8,18 @@ mod ids;
 mod integration;
 mod message;
 mod platform;
+mod template;
+#[cfg(test)]
+pub(crate) mod testing;
 
+pub use blocks::{MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS};
 pub use caller::{Caller, Denial};
 pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
 pub use delivery::{Delivery, DeliveryKind, DeliveryState};
 pub use ids::{IntegrationId, TeamId, WorkspaceId};
 pub use integration::{Condition, Installation, Integration, IntegrationName, IntegrationStatus};
 pub use message::{
-    MAX_BLOCKS, MAX_TEXT_CHARS, MessageInput, OutboundMessage, parse_internal_message_id,
-    parse_message_type,
+    MAX_TEXT_CHARS, MessageInput, OutboundMessage, parse_internal_message_id, parse_message_type,
 };
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
 

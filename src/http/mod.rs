@@ -1,6 +1,10 @@
 //! The HTTP side of the service (axum): probes and Slack's Events API.
 
+mod refusals;
+mod server;
 mod slack_events;
+
+use std::sync::Arc;
 
 use axum::{
     Router,
@@ -8,6 +12,9 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
+
+pub use refusals::RefusalLog;
+pub use server::{HttpLimits, serve};
 
 use crate::{core::Core, slack::SignatureVerifier};
 
@@ -19,16 +26,39 @@ pub struct HttpState {
     core: Core,
     /// `None` when SLACK_SIGNING_SECRET is not set: events are refused.
     signature: Option<SignatureVerifier>,
+    refusals: Arc<refusals::RefusalLog>,
 }
 
-pub fn router(core: Core, signature: Option<SignatureVerifier>) -> Router {
-    Router::new()
+/// The routers of the HTTP listeners: Slack's endpoints, and the operator's (probes and
+/// metrics), each with the log its refusals go to. With no admin listener, both are served
+/// on the one HTTP port.
+pub struct Routers {
+    pub public: Router,
+    pub admin: Router,
+    pub refusals: Arc<refusals::RefusalLog>,
+}
+
+pub fn routers(core: Core, signature: Option<SignatureVerifier>, limits: HttpLimits) -> Routers {
+    let refusals = Arc::new(refusals::RefusalLog::default());
+    let state = HttpState {
+        core,
+        signature,
+        refusals: refusals.clone(),
+    };
+    let public = Router::new()
+        .route("/slack/events", post(slack_events::slack_events))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state.clone());
+    let admin = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/slack/events", post(slack_events::slack_events))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(HttpState { core, signature })
+        .with_state(state);
+    Routers {
+        public: server::guarded(public, limits, refusals.clone()),
+        admin: server::guarded(admin, limits, refusals.clone()),
+        refusals,
+    }
 }
 
 async fn healthz() -> &'static str {

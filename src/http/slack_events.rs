@@ -36,13 +36,19 @@ pub async fn slack_events(
         &body,
         chrono::Utc::now().timestamp(),
     ) {
-        tracing::warn!(error = %err, "refused a Slack event");
-        return (StatusCode::UNAUTHORIZED, err.to_string()).into_response();
+        return state.refusals.refuse(StatusCode::UNAUTHORIZED, err);
     }
-    let envelope: EventEnvelope = match serde_json::from_slice(&body) {
+    let envelope = match serde_json::from_slice::<EventEnvelope>(&body) {
         Ok(envelope) => envelope,
-        Err(_) => return (StatusCode::BAD_REQUEST, "not an Events API payload").into_response(),
+        Err(_) => {
+            return state
+                .refusals
+                .refuse(StatusCode::BAD_REQUEST, "not an Events API payload");
+        }
     };
+    if let Err(problem) = envelope.check() {
+        return state.refusals.refuse(StatusCode::BAD_REQUEST, problem);
+    }
     let core = state.core.clone();
     let handling = tokio::spawn(async move { core.handle_slack_event(envelope).await });
     match tokio::time::timeout(ANSWER_WITHIN, handling).await {

@@ -1,7 +1,15 @@
 //! The Events API payloads switchboard acts on.
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// Longest id accepted from an event; Slack's are about a dozen characters.
+const MAX_ID_CHARS: usize = 255;
+/// Longest event type kept as it is; a longer or odd one is recorded as `unknown`.
+const MAX_TYPE_CHARS: usize = 64;
+/// Slack's times, like protobuf Timestamps, lie between years 1 and 9999.
+const EVENT_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
 
 /// The outer envelope Slack posts to the Request URL.
 #[derive(Debug, Deserialize)]
@@ -20,6 +28,55 @@ pub enum EventEnvelope {
     },
     #[serde(other)]
     Other,
+}
+
+impl EventEnvelope {
+    /// Refuses what Slack never sends and Postgres cannot store, even when signed: odd ids,
+    /// a time out of range, the NUL character anywhere.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let Self::EventCallback {
+            team_id,
+            enterprise_id,
+            event_id,
+            event_time,
+            event,
+        } = self
+        else {
+            return Ok(());
+        };
+        let id_like =
+            |id: &str| id.chars().count() <= MAX_ID_CHARS && !id.chars().any(|c| c.is_control());
+        if event_id.is_empty() || !id_like(event_id) {
+            return Err("event_id must be 1-255 printable characters");
+        }
+        if !id_like(team_id) || !enterprise_id.as_deref().is_none_or(id_like) {
+            return Err("team_id and enterprise_id must be at most 255 printable characters");
+        }
+        if event_time_utc(*event_time).is_none() {
+            return Err("event_time is out of range");
+        }
+        if contains_nul(event) {
+            return Err("the event contains the NUL character");
+        }
+        Ok(())
+    }
+}
+
+/// An event's `event_time` (Unix seconds), when it is a time at all.
+pub fn event_time_utc(seconds: i64) -> Option<DateTime<Utc>> {
+    EVENT_SECONDS
+        .contains(&seconds)
+        .then(|| DateTime::from_timestamp(seconds, 0))
+        .flatten()
+}
+
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
 }
 
 /// An inner event, reduced to what switchboard needs.
@@ -82,11 +139,22 @@ impl SlackEvent {
             },
             _ => None,
         };
-        parsed.unwrap_or(Self::Ignored { event_type: kind })
+        parsed.unwrap_or_else(|| {
+            let plain = kind.len() <= MAX_TYPE_CHARS
+                && kind
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            Self::Ignored {
+                event_type: if plain { kind } else { "unknown".to_owned() },
+            }
+        })
     }
 
-    pub fn kind(&self) -> &str {
+    /// The metric label: one of the handled types, or `other` (Slack's catalogue of types
+    /// is long and growing; a label must not follow it).
+    pub fn label(&self) -> &'static str {
         match self {
+            Self::Ignored { .. } => "other",
             Self::AppUninstalled => "app_uninstalled",
             Self::TokensRevoked { .. } => "tokens_revoked",
             Self::ChannelArchive { .. } => "channel_archive",
@@ -94,7 +162,13 @@ impl SlackEvent {
             Self::ChannelDeleted { .. } => "channel_deleted",
             Self::ChannelRename { .. } => "channel_rename",
             Self::MemberLeftChannel { .. } => "member_left_channel",
+        }
+    }
+
+    pub fn kind(&self) -> &str {
+        match self {
             Self::Ignored { event_type } => event_type,
+            handled => handled.label(),
         }
     }
 }
@@ -142,5 +216,64 @@ mod tests {
                 event_type: "channel_archive".into()
             }
         );
+    }
+
+    mod properties {
+        use proptest::{collection, prelude::*};
+
+        use super::*;
+        use crate::domain::testing::json;
+
+        const LABELS: &[&str] = &[
+            "app_uninstalled",
+            "tokens_revoked",
+            "channel_archive",
+            "channel_unarchive",
+            "channel_deleted",
+            "channel_rename",
+            "member_left_channel",
+            "other",
+        ];
+
+        proptest! {
+            #[test]
+            fn any_event_parses_to_a_bounded_kind_and_label(event in json()) {
+                let parsed = SlackEvent::parse(&event);
+                prop_assert!(parsed.kind().len() <= MAX_TYPE_CHARS);
+                prop_assert!(!parsed.kind().contains('\0'));
+                prop_assert!(LABELS.contains(&parsed.label()));
+            }
+
+            #[test]
+            fn any_body_is_an_envelope_or_refused(body in collection::vec(any::<u8>(), 0..256)) {
+                if let Ok(envelope) = serde_json::from_slice::<EventEnvelope>(&body) {
+                    let _ = envelope.check();
+                }
+            }
+
+            #[test]
+            fn a_checked_callback_is_storable(
+                team_id in any::<String>(),
+                event_id in prop_oneof![any::<String>(), "[A-Za-z0-9]{1,300}"],
+                event_time in prop_oneof![any::<i64>(), 0i64..2_000_000_000],
+                event in json(),
+            ) {
+                let envelope = EventEnvelope::EventCallback {
+                    team_id: team_id.clone(),
+                    enterprise_id: None,
+                    event_id: event_id.clone(),
+                    event_time,
+                    event: event.clone(),
+                };
+                if envelope.check().is_ok() {
+                    prop_assert!(event_time_utc(event_time).is_some());
+                    prop_assert!(!event_id.is_empty() && event_id.chars().count() <= MAX_ID_CHARS);
+                    for text in [&event_id, &team_id] {
+                        prop_assert!(!text.contains('\0'));
+                    }
+                    prop_assert!(!serde_json::to_string(&event).unwrap().contains("\\u0000"));
+                }
+            }
+        }
     }
 }

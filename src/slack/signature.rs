@@ -53,7 +53,9 @@ impl SignatureVerifier {
             .trim()
             .parse()
             .map_err(|_| SignatureError::Stale)?;
-        if (now - sent).abs() > SIGNATURE_WINDOW_SECS {
+        // The caller chooses `sent`: no arithmetic on it may overflow.
+        let age = now.checked_sub(sent).and_then(i64::checked_abs);
+        if age.is_none_or(|age| age > SIGNATURE_WINDOW_SECS) {
             return Err(SignatureError::Stale);
         }
         let provided = signature
@@ -136,10 +138,55 @@ mod tests {
             v.verify(Some("1000"), Some("v0=zz"), body, 1000),
             Err(SignatureError::Invalid)
         );
+        for extreme in [i64::MIN, i64::MAX, i64::MIN + 1000] {
+            let at = extreme.to_string();
+            assert_eq!(
+                v.verify(Some(&at), Some(&v.sign(&at, body)), body, 1000),
+                Err(SignatureError::Stale),
+                "{at}"
+            );
+        }
         let other = SignatureVerifier::new(SecretString::from("other".to_owned()));
         assert_eq!(
             other.verify(Some("1000"), Some(&good), body, 1000),
             Err(SignatureError::Invalid)
         );
+    }
+
+    mod properties {
+        use proptest::{collection, option, prelude::*};
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn arbitrary_headers_are_refused_cleanly(
+                timestamp in option::of(any::<String>()),
+                signature in option::of(any::<String>()),
+                body in collection::vec(any::<u8>(), 0..64),
+                now in any::<i64>(),
+            ) {
+                let signed = verifier().verify(timestamp.as_deref(), signature.as_deref(), &body, now);
+                // Without the secret, only a signature of ours verifies.
+                prop_assert!(signed.is_err());
+            }
+
+            #[test]
+            fn the_window_is_exactly_five_minutes_for_any_times(
+                now in any::<i64>(),
+                offset in prop_oneof![-400i64..400, any::<i64>()],
+                body in collection::vec(any::<u8>(), 0..64),
+            ) {
+                let sent = now.wrapping_add(offset);
+                let timestamp = sent.to_string();
+                let signature = verifier().sign(&timestamp, &body);
+                let within = (i128::from(now) - i128::from(sent)).abs() <= i128::from(SIGNATURE_WINDOW_SECS);
+                let verified = verifier().verify(Some(&timestamp), Some(&signature), &body, now);
+                prop_assert_eq!(verified.is_ok(), within);
+                if !within {
+                    prop_assert_eq!(verified, Err(SignatureError::Stale));
+                }
+            }
+        }
     }
 }

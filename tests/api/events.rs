@@ -289,3 +289,70 @@ async fn a_late_revocation_does_not_undo_a_reconnect() {
         IntegrationStatus::Active
     );
 }
+
+#[tokio::test]
+async fn hostile_signed_requests_are_refused_never_failed() {
+    let app = TestApp::spawn().await;
+    let url = format!("http://{}/slack/events", app.http_addr);
+    let verifier = switchboard::slack::SignatureVerifier::new(SIGNING_SECRET.to_owned().into());
+    let post = |timestamp: String, body: String| {
+        let signature = verifier.sign(&timestamp, body.as_bytes());
+        app.http_client()
+            .post(&url)
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body)
+            .send()
+    };
+    // A timestamp of now - 2^63: the window arithmetic must not overflow.
+    let ancient = (i128::from(now()) - (1i128 << 63)).to_string();
+    let answer = post(
+        ancient,
+        json!({"type": "url_verification", "challenge": "c"}).to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 401);
+
+    let ws = app.create_workspace("W").await;
+    let cases = [
+        callback(
+            &"E".repeat(5000),
+            &ws,
+            now(),
+            json!({"type": "app_uninstalled"}),
+        ),
+        // About 9,500 years before 1970: before anything Postgres can store.
+        callback(
+            "EvOld",
+            &ws,
+            -300_000_000_000,
+            json!({"type": "app_uninstalled"}),
+        ),
+        callback(
+            "EvNul",
+            &ws,
+            now(),
+            json!({"type": "channel_rename", "channel": {"id": "C1", "name": "a\u{0}b"}}),
+        ),
+        callback(
+            "EvNulId\u{0}",
+            &ws,
+            now(),
+            json!({"type": "app_uninstalled"}),
+        ),
+    ];
+    for body in cases {
+        let answer = post(now().to_string(), body.to_string()).await.unwrap();
+        assert_eq!(answer.status(), 400, "{body}");
+    }
+    // An odd event type is acknowledged and does not become a metric label.
+    let odd = callback("EvOdd", &ws, now(), json!({"type": "x".repeat(300)}));
+    assert_eq!(app.post_event(&odd).await.status(), 200);
+    let metrics = app.http_get("/metrics").await.text().await.unwrap();
+    assert!(
+        !metrics.contains("xxxxxxxx"),
+        "an event type became a label"
+    );
+    assert!(metrics.contains("switchboard_slack_events_total{type=\"other\"}"));
+}

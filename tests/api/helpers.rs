@@ -11,6 +11,7 @@ use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
 use switchboard::{
     config::{AuthConfig, Config, DatabaseConfig, EncryptionKey, LogFormat, SlackConfig},
     delivery::DeliveryConfig,
+    http::HttpLimits,
     proto::v1::{self, integration_service_client::IntegrationServiceClient},
     slack_sim::{RunningSim, SimConfig},
     startup::Application,
@@ -68,6 +69,8 @@ pub struct TestApp {
     pub client: IntegrationServiceClient<Channel>,
     pub channel: Channel,
     pub http_addr: SocketAddr,
+    /// Where probes and metrics are, when the config moved them off the HTTP port.
+    pub admin_addr: Option<SocketAddr>,
     pub sim: RunningSim,
     pub db: PgPool,
     http: reqwest::Client,
@@ -90,6 +93,8 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         },
         grpc_addr: "127.0.0.1:0".parse().unwrap(),
         http_addr: "127.0.0.1:0".parse().unwrap(),
+        admin_addr: None,
+        http_limits: HttpLimits::default(),
         auth: AuthConfig::Enabled {
             api_keys: vec![SecretString::from(API_KEY.to_owned())],
             jwt_secret: Some(SecretString::from(JWT_SECRET.to_owned())),
@@ -151,7 +156,8 @@ impl TestApp {
         tweak(&mut config);
         // The service gets its own pool, as in production; `db` is the test's view.
         let app = Application::build(config).await.expect("build app");
-        let (grpc_addr, http_addr) = (app.grpc_addr(), app.http_addr());
+        let (grpc_addr, http_addr, admin_addr) =
+            (app.grpc_addr(), app.http_addr(), app.admin_addr());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
@@ -164,8 +170,8 @@ impl TestApp {
         Self {
             client: IntegrationServiceClient::new(channel.clone()),
             channel,
-
             http_addr,
+            admin_addr,
             sim,
             db,
             http: reqwest::Client::builder()

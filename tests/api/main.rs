@@ -5,6 +5,8 @@ mod channels;
 mod duplicates;
 mod events;
 mod helpers;
+mod hostile;
+mod http_port;
 mod infra;
 mod leases;
 mod manage;

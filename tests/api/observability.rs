@@ -63,3 +63,36 @@ async fn metrics_move_after_a_send() {
     assert!(sample(&after, "switchboard_rpc_requests_total", &refused) >= 1.0);
     assert!(after.contains("switchboard_queue_depth"));
 }
+
+#[tokio::test]
+async fn unknown_methods_share_one_label() {
+    let app = TestApp::spawn().await;
+    let mut grpc = tonic::client::Grpc::new(app.channel.clone());
+    for i in 0..20 {
+        for path in [
+            format!("/switchboard.v1.MessagingService/Nope{i}"),
+            format!("/made.up.Service{i}/Method"),
+        ] {
+            grpc.ready().await.unwrap();
+            let err = grpc
+                .unary(
+                    service(()),
+                    http::uri::PathAndQuery::try_from(path).unwrap(),
+                    tonic_prost::ProstCodec::<(), ()>::default(),
+                )
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), tonic::Code::Unimplemented);
+        }
+    }
+    let text = scrape(&app).await;
+    assert!(
+        !text.contains("Nope") && !text.contains("made.up"),
+        "{text}"
+    );
+    let unknown = [("method", "unknown"), ("code", "Unimplemented")];
+    assert_eq!(
+        sample(&text, "switchboard_rpc_requests_total", &unknown),
+        40.0
+    );
+}
