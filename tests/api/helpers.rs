@@ -225,6 +225,17 @@ impl TestApp {
         self.sim_post("/_sim/faults", fault).await;
     }
 
+    /// Removes every injected fault.
+    pub async fn clear_faults(&self) {
+        let response = self
+            .http
+            .delete(format!("{}/_sim/faults", self.sim.base_url()))
+            .send()
+            .await
+            .expect("sim control call");
+        assert!(response.status().is_success());
+    }
+
     /// Every token the simulator issued for the workspace, oldest first.
     pub async fn sim_tokens(&self, workspace_id: &str) -> Vec<String> {
         let tokens = self

@@ -116,10 +116,10 @@ async fn a_failed_refresh_is_error_and_a_dead_refresh_token_is_revoked() {
         .await;
     let integration = app.install("team-1", &ws).await.unwrap();
 
-    app.inject_fault(
-        json!({"method": "oauth.v2.access", "kind": "http_status", "status": 503, "times": 1}),
-    )
-    .await;
+    // Slack fails every refresh until the test has seen the integration in ERROR (a
+    // fault for one call would let the next sweep, 100 ms later, hide it).
+    app.inject_fault(json!({"method": "oauth.v2.access", "kind": "http_status", "status": 503}))
+        .await;
     expire_soon(&app, &integration.id).await;
     wait_until(async || {
         app.get(&integration.id).await.unwrap().status() == IntegrationStatus::Error
@@ -129,6 +129,7 @@ async fn a_failed_refresh_is_error_and_a_dead_refresh_token_is_revoked() {
         app.get(&integration.id).await.unwrap().status_reason,
         "token_refresh_failed: http_5xx"
     );
+    app.clear_faults().await;
     // The next sweep succeeds: ACTIVE again.
     wait_until(async || {
         app.get(&integration.id).await.unwrap().status() == IntegrationStatus::Active
