@@ -10,7 +10,7 @@ import uuid
 
 import grpc
 
-from switchboard.errors import SwitchboardError, from_rpc_error
+from switchboard.errors import from_rpc_error
 from switchboard.retry import RetryPolicy
 from switchboard.v1 import messaging_service_pb2
 
@@ -85,7 +85,8 @@ class Interceptor(grpc.UnaryUnaryClientInterceptor):
             if rpc_error is None:
                 return outcome
             if not isinstance(rpc_error, grpc.RpcError):
-                raise rpc_error  # not an answer from the service, e.g. a request that won't serialize
+                # Not an answer of the service (e.g. a request that does not serialize).
+                raise rpc_error
             error = from_rpc_error(rpc_error)
             pause = self._retry.pause(attempt, error) if self._retry else None
             if pause is None or (deadline is not None and time.monotonic() + pause >= deadline):

@@ -52,6 +52,12 @@ class Client:
         interceptors: Sequence[grpc.UnaryUnaryClientInterceptor] = (),
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
+        # gRPC waits 1 s before reconnecting a channel whose connection failed, and fails
+        # calls at once meanwhile: reconnecting at the retry policy's pace lets retries find
+        # a restarted service instead of spending their attempts on that wait.
+        first_pause = (retry or RetryPolicy()).initial_backoff
+        reconnect = {"grpc.initial_reconnect_backoff_ms": round(first_pause * 1000)}
+        options = list({**reconnect, **dict(options)}.items())
         if tls:
             credentials = grpc.ssl_channel_credentials(root_certificates)
             self._channel = grpc.secure_channel(address, credentials, options)

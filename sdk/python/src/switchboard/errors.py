@@ -55,7 +55,8 @@ class SwitchboardError(grpc.RpcError):
         for detail in status.details:
             if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
                 info = _unpack(detail, error_details_pb2.ErrorInfo)
-                self.reason, self.domain, self.metadata = info.reason, info.domain, dict(info.metadata)
+                self.reason, self.domain = info.reason, info.domain
+                self.metadata = dict(info.metadata)
             elif detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
                 violations = _unpack(detail, error_details_pb2.BadRequest).field_violations
                 self.field_violations = [FieldViolation(v.field, v.description) for v in violations]
