@@ -115,7 +115,9 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
             let (messages, replies, threads, queued): (i64, i64, i64, i64) = sqlx::query_as(
-                "SELECT count(*) FILTER (WHERE kind = 'post' AND state = 'sent' AND sent_time > now() - interval '1 day'),
+                // Messages include replies (api.md); updates and deletions are not messages.
+                "SELECT count(*) FILTER (WHERE kind IN ('post', 'reply') AND state = 'sent'
+                                         AND sent_time > now() - interval '1 day'),
                         count(*) FILTER (WHERE kind = 'reply' AND state = 'sent' AND sent_time > now() - interval '1 day'),
                         count(DISTINCT thread_ts) FILTER (WHERE kind = 'reply' AND state = 'sent'
                                                           AND sent_time > now() - interval '1 day'),

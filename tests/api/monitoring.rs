@@ -227,7 +227,8 @@ async fn statistics_count_a_known_mix_exactly() {
     assert_eq!(dashboard.active_integrations, 1);
     assert_eq!(dashboard.configured_channels, 1);
     assert_eq!(dashboard.healthy_integrations, 1);
-    assert_eq!(dashboard.messages_last_24h, 3);
+    // one, two and four, and the reply (replies count as messages).
+    assert_eq!(dashboard.messages_last_24h, 4);
     assert_eq!(dashboard.replies_last_24h, 1);
     assert_eq!(dashboard.threads_last_24h, 1);
     assert_eq!(dashboard.duplicate_connection_attempts_last_24h, 1);
