@@ -39,6 +39,16 @@ test("a send whose answer is lost to a restart is retried with the same id and p
   assert.equal(posted[0].ts, delivery.slackTs);
 });
 
+test("every call has a deadline: 30 s, or the call's own", async () => {
+  const { client, attempts } = recorded();
+  await client.integrations.listPlatforms({});
+  await client.integrations.listPlatforms({}, { timeoutMs: 1500 });
+  assert.deepEqual(
+    attempts.map((a) => a.header.get("grpc-timeout")),
+    ["30000m", "1500m"],
+  );
+});
+
 test("retries stop at the policy's attempts, and never go past the deadline", async () => {
   // A port nobody listens on: every attempt is refused (UNAVAILABLE) at once.
   const address = await new Promise<string>((resolve) => {
