@@ -7,7 +7,9 @@ import { control, env, eventually, failure, readyToSend, recorded, sentAs } from
 after(() => control("/_sim/faults", undefined, "DELETE"));
 
 test("a send whose answer is lost to a restart is retried with the same id and posts once", async () => {
-  const { client, attempts } = recorded();
+  // More attempts than the default's five: they span about 8 s rather than 1.5 s at least,
+  // so that a restart slowed down by a busy machine does not use them all up.
+  const { client, attempts } = recorded({ retry: { maxAttempts: 8 } });
   const integration = await readyToSend(client);
   const text = `lost answer ${integration.id}`;
   const postsBefore = (await control("/_sim/calls?method=chat.postMessage")).length;
