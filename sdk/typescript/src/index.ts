@@ -1,0 +1,18 @@
+// @switchboard/sdk: the generated switchboard.v1 stubs (protoc-gen-es, served by Connect's
+// gRPC transport) and a thin layer over them.
+export {
+  createSwitchboardClient,
+  defaultRetryPolicy,
+  type RetryPolicy,
+  type SwitchboardClient,
+  type SwitchboardClientOptions,
+} from "./client.js";
+export { type FieldViolation, SwitchboardError } from "./errors.js";
+export { allChannels, allDeliveries, allIntegrations } from "./paging.js";
+export { Code, ConnectError, type CallOptions } from "@connectrpc/connect";
+export * from "./gen/switchboard/v1/channel_service_pb.js";
+export * from "./gen/switchboard/v1/errors_pb.js";
+export * from "./gen/switchboard/v1/integration_service_pb.js";
+export * from "./gen/switchboard/v1/messaging_service_pb.js";
+export * from "./gen/switchboard/v1/monitoring_service_pb.js";
+export * from "./gen/switchboard/v1/resources_pb.js";
