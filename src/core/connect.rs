@@ -27,12 +27,7 @@ pub struct StartedOAuth {
 }
 
 /// A grant's tokens encrypted for the team's integration with the workspace.
-pub(super) fn seal(
-    cipher: &TokenCipher,
-    team_id: &str,
-    workspace_id: &str,
-    grant: &OAuthGrant,
-) -> TokenSet {
+fn seal(cipher: &TokenCipher, team_id: &str, workspace_id: &str, grant: &OAuthGrant) -> TokenSet {
     let binding = token_binding(team_id, workspace_id);
     TokenSet {
         access_token_enc: cipher.encrypt(&grant.access_token, &binding),

@@ -43,6 +43,8 @@ pub enum FaultKind {
     RecordThenDelay { delay_ms: u64 },
     /// Do the work, then break the connection instead of answering.
     RecordThenDrop,
+    /// Do the work, then answer without these top-level fields of the JSON body.
+    OmitFields { fields: Vec<String> },
 }
 
 impl Fault {
