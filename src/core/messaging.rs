@@ -279,21 +279,24 @@ impl Core {
             .map_err(CoreError::from_slack)
     }
 
-    /// Whether a message sent now would go out, and if not, why.
+    /// Whether a message sent now would go out, and if not, why. The token check counts
+    /// as a health check: a dead token makes the integration REVOKED here too.
     pub async fn validate_messaging_capability(
         &self,
         caller: &Caller,
         integration_id: IntegrationId,
     ) -> Result<Capability, CoreError> {
         let integration = self.get_integration(caller, integration_id).await?;
+        let was_active = integration.status() == IntegrationStatus::Active;
+        let token_problem = self.test_token(&integration).await.err().map(|e| e.label());
+        let integration = match token_problem {
+            Some(_) => self.get_integration(caller, integration_id).await?,
+            None => integration,
+        };
         let integration_active = integration.status() == IntegrationStatus::Active;
         let channel = integration.notification_channel.as_ref();
         let channel_configured = channel.is_some_and(|c| c.state == ChannelState::Ready);
-        let token_problem = match self.access_token(&integration).await {
-            Ok(token) => self.slack.auth_test(&token).await.err().map(|e| e.label()),
-            Err(_) => Some("token_unavailable".to_owned()),
-        };
-        let reason = if !integration_active {
+        let reason = if !was_active {
             format!(
                 "integration_{}",
                 integration.status_reason().unwrap_or("not_active")

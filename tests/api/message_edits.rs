@@ -205,3 +205,26 @@ async fn a_bad_reply_reports_every_bad_field() {
         assert!(violations.contains_key(field), "{field}: {violations:?}");
     }
 }
+
+#[tokio::test]
+async fn capability_applies_what_auth_test_says_to_the_status() {
+    let app = TestApp::spawn().await;
+    let ws = app.create_workspace("W").await;
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    app.sim_post(&format!("/_sim/workspaces/{ws}/revoke"), json!({}))
+        .await;
+
+    let capability = messaging(&app)
+        .validate_messaging_capability(service(v1::ValidateMessagingCapabilityRequest {
+            integration_id: integration.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert!(!capability.can_send && !capability.integration_active);
+    assert_eq!(capability.reason, "token_revoked");
+    let after = app.get(&integration).await.unwrap();
+    assert_eq!(after.status(), v1::IntegrationStatus::Revoked);
+    assert_eq!(after.status_reason, "token_revoked");
+}
