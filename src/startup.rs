@@ -148,6 +148,14 @@ impl Application {
                     .run(every, stop_rx_for_workers.clone()),
             )
         });
+        // Unused reconnect tokens are token business too: swept as often as refreshes.
+        let expired_reconnects = self.config.token_refresh_interval.map(|every| {
+            tokio::spawn(crate::core::run_reconnect_sweep(
+                core.clone(),
+                every,
+                stop_rx_for_workers.clone(),
+            ))
+        });
         let workers = self.config.delivery.enabled.then(|| {
             tokio::spawn(crate::delivery::run(
                 core.delivery_engine(self.config.delivery.clone()),
@@ -215,7 +223,10 @@ impl Application {
         });
         let (grpc, http) = tokio::join!(grpc, http);
         signal.abort();
-        for sweep in [health_checks, refreshes].into_iter().flatten() {
+        for sweep in [health_checks, refreshes, expired_reconnects]
+            .into_iter()
+            .flatten()
+        {
             sweep.abort();
         }
         // In-flight calls are done; let the workers finish their attempts.

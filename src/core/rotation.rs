@@ -126,27 +126,22 @@ impl TokenRefresher {
     }
 
     /// Refreshes every token due within [`REFRESH_AHEAD`], every `every`, until `stop`.
-    pub async fn run(self, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
+    pub async fn run(self, every: Duration, stop: tokio::sync::watch::Receiver<bool>) {
+        super::periodically(every, stop, || self.refresh_due()).await;
+    }
+
+    async fn refresh_due(&self) {
+        let horizon = Utc::now() + chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or_default();
+        let due = match self.store.tokens_expiring(horizon).await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "token refresh sweep skipped");
+                return;
             }
-            let horizon =
-                Utc::now() + chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or_default();
-            let due = match self.store.tokens_expiring(horizon).await {
-                Ok(due) => due,
-                Err(err) => {
-                    tracing::warn!(error = %err, "token refresh sweep skipped");
-                    continue;
-                }
-            };
-            for id in due {
-                if let Err(err) = self.refresh(id, None).await {
-                    tracing::warn!(integration_id = %id, error = %err, "token refresh sweep failed");
-                }
+        };
+        for id in due {
+            if let Err(err) = self.refresh(id, None).await {
+                tracing::warn!(integration_id = %id, error = %err, "token refresh sweep failed");
             }
         }
     }

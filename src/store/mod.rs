@@ -19,7 +19,7 @@ use sqlx::{PgPool, postgres::PgPoolOptions};
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
-pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
+pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, Outcome, Pace};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::LockedTokens;

@@ -1,6 +1,7 @@
 //! Integration tests: one binary (one link) for the whole suite.
 
 mod auth;
+mod cancellation;
 mod channels;
 mod duplicates;
 mod events;

@@ -21,7 +21,7 @@ async fn expire_soon(app: &TestApp, id: &str) {
     .unwrap();
 }
 
-async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
+pub async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..200 {
         if done().await {
             return;
