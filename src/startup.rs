@@ -186,6 +186,9 @@ impl Application {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .trace_fn(crate::telemetry::rpc_span)
             .layer(crate::metrics::RpcMetricsLayer)
+            .layer(crate::deadline::DeadlineLayer::new(
+                self.config.request_timeout,
+            ))
             .add_service(health_service)
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?)

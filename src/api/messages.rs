@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// gRPC's `grpc-timeout` header: digits and a unit (H, M, S, m, u, n).
-pub(super) fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
+pub(crate) fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
     let (digits, unit) = raw.split_at(raw.len().checked_sub(1)?);
     let n: u64 = digits.parse().ok()?;
     Some(match unit {

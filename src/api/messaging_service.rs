@@ -1,24 +1,25 @@
 use std::time::{Duration, Instant};
 
-use tonic::{Request, Response, Status, metadata::MetadataMap};
+use tonic::{Request, Response, Status};
 
 use super::{
     Violations, caller,
-    messages::{delivery_to_proto, parse_grpc_timeout, parse_message, state_from_proto},
+    messages::{delivery_to_proto, parse_message, state_from_proto},
     optional,
 };
 use crate::{
-    core::{Core, CoreError, SendRequest},
+    core::{BatchRequest, Core, CoreError, SendRequest},
     domain::{FieldViolation, IntegrationId, parse_internal_message_id, parse_message_type},
     proto::v1::{self, messaging_service_server::MessagingService},
 };
 
-/// Room left before the caller's deadline when answering a `wait_for_delivery` call.
-const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
+/// Kept back from the call's deadline when waiting for deliveries: to read their state.
+const WAIT_RESERVE: Duration = Duration::from_millis(200);
 
 pub struct MessagingApi {
     core: Core,
-    /// The longest any call may wait (the server's request timeout, less a margin).
+    /// The longest any call may wait (the server's request timeout), for a call that
+    /// somehow has no deadline of its own.
     max_wait: Duration,
 }
 
@@ -26,22 +27,23 @@ impl MessagingApi {
     pub fn new(core: Core, request_timeout: Duration) -> Self {
         Self {
             core,
-            max_wait: request_timeout.saturating_sub(DEADLINE_MARGIN),
+            max_wait: request_timeout,
         }
     }
 
-    /// When a `wait_for_delivery` call must answer: before the caller's `grpc-timeout`.
-    fn wait_until(&self, metadata: &MetadataMap, wait: bool) -> Option<Instant> {
+    /// When a `wait_for_delivery` call must stop waiting: shortly before its deadline,
+    /// which already takes the caller's `grpc-timeout` into account.
+    fn wait_until(&self, wait: bool) -> Option<Instant> {
         if !wait {
             return None;
         }
-        let caller_budget = metadata
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout)
-            .map(|d| d.saturating_sub(DEADLINE_MARGIN));
-        let budget = caller_budget.map_or(self.max_wait, |b| b.min(self.max_wait));
-        Some(Instant::now() + budget)
+        Some(match crate::deadline::current() {
+            Some(deadline) => deadline
+                .into_std()
+                .checked_sub(WAIT_RESERVE)
+                .unwrap_or_else(Instant::now),
+            None => Instant::now() + self.max_wait,
+        })
     }
 }
 
@@ -54,9 +56,8 @@ impl MessagingApi {
     fn parse_send(
         &self,
         request: v1::SendMessageRequest,
-        metadata: &MetadataMap,
         mut violations: Violations,
-    ) -> Result<SendRequest, Status> {
+    ) -> Result<SendRequest, CoreError> {
         let v1::SendMessageRequest {
             integration_id,
             message,
@@ -74,7 +75,7 @@ impl MessagingApi {
         let message = parse_message(message)
             .map_err(|v| violations.0.extend(v))
             .ok();
-        violations.into_result()?;
+        violations.into_core()?;
         let (Some(id), Some(message_id), Some(message_type), Some(message)) =
             (id, message_id, message_type, message)
         else {
@@ -86,7 +87,7 @@ impl MessagingApi {
             internal_message_id: message_id,
             message_type,
             parent_internal_message_id: None,
-            wait_until: self.wait_until(metadata, wait_for_delivery),
+            wait_until: self.wait_until(wait_for_delivery),
         })
     }
 
@@ -129,8 +130,7 @@ impl MessagingService for MessagingApi {
         request: Request<v1::SendMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
-        let send = self.parse_send(request.into_inner(), &metadata, Violations::default())?;
+        let send = self.parse_send(request.into_inner(), Violations::default())?;
         let delivery = self.core.send_message(&caller, send).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
@@ -140,7 +140,6 @@ impl MessagingService for MessagingApi {
         request: Request<v1::ReplyToMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::ReplyToMessageRequest {
             integration_id,
             parent_internal_message_id,
@@ -163,7 +162,7 @@ impl MessagingService for MessagingApi {
             message_type,
             wait_for_delivery,
         };
-        let mut send = self.parse_send(as_send, &metadata, violations)?;
+        let mut send = self.parse_send(as_send, violations)?;
         let Some(parent) = parent else {
             unreachable!("violations checked by parse_send")
         };
@@ -178,7 +177,6 @@ impl MessagingService for MessagingApi {
         request: Request<v1::UpdateMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::UpdateMessageRequest {
             integration_id,
             internal_message_id,
@@ -195,7 +193,7 @@ impl MessagingService for MessagingApi {
                 id,
                 &message_id,
                 Some(message),
-                self.wait_until(&metadata, wait_for_delivery),
+                self.wait_until(wait_for_delivery),
             )
             .await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
@@ -206,7 +204,6 @@ impl MessagingService for MessagingApi {
         request: Request<v1::DeleteMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::DeleteMessageRequest {
             integration_id,
             internal_message_id,
@@ -220,7 +217,7 @@ impl MessagingService for MessagingApi {
                 id,
                 &message_id,
                 None,
-                self.wait_until(&metadata, wait_for_delivery),
+                self.wait_until(wait_for_delivery),
             )
             .await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
@@ -259,7 +256,6 @@ impl MessagingService for MessagingApi {
         request: Request<v1::BatchSendMessagesRequest>,
     ) -> Result<Response<v1::BatchSendMessagesResponse>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::BatchSendMessagesRequest { requests } = request.into_inner();
         if requests.len() > MAX_BATCH {
             return Err(CoreError::invalid(FieldViolation::new(
@@ -268,25 +264,35 @@ impl MessagingService for MessagingApi {
             ))
             .into());
         }
-        let mut results = Vec::with_capacity(requests.len());
-        for item in requests {
-            let outcome = match self.parse_send(item, &metadata, Violations::default()) {
-                Ok(send) => self
-                    .core
-                    .send_message(&caller, send)
-                    .await
-                    .map_err(Status::from),
-                Err(status) => Err(status),
-            };
-            results.push(v1::BatchSendResult {
-                result: Some(match outcome {
-                    Ok(delivery) => {
-                        v1::batch_send_result::Result::Delivery(delivery_to_proto(&delivery))
+        // Every item shares the call's one deadline (and so its one wait budget).
+        let items = requests
+            .into_iter()
+            .map(|item| self.parse_send(item, Violations::default()))
+            .collect();
+        let outcomes = self
+            .core
+            .send_batch(&caller, BatchRequest { items })
+            .await?;
+        let results = outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(delivery) => v1::BatchSendResult {
+                    result: Some(v1::batch_send_result::Result::Delivery(delivery_to_proto(
+                        &delivery,
+                    ))),
+                    not_attempted: false,
+                },
+                Err(err) => {
+                    let not_attempted = matches!(err, CoreError::NotAttempted { .. });
+                    v1::BatchSendResult {
+                        result: Some(v1::batch_send_result::Result::Error(rpc_status(
+                            &Status::from(err),
+                        ))),
+                        not_attempted,
                     }
-                    Err(status) => v1::batch_send_result::Result::Error(rpc_status(&status)),
-                }),
-            });
-        }
+                }
+            })
+            .collect();
         Ok(Response::new(v1::BatchSendMessagesResponse { results }))
     }
 

@@ -17,6 +17,8 @@ pub use integration_service::IntegrationApi;
 pub use messaging_service::MessagingApi;
 pub use monitoring_service::MonitoringApi;
 
+pub(crate) use messages::parse_grpc_timeout;
+
 use tonic::{Request, Status};
 
 use crate::domain::{Caller, FieldViolation};
@@ -57,10 +59,14 @@ impl Violations {
     }
 
     fn into_result(self) -> Result<(), Status> {
+        Ok(self.into_core()?)
+    }
+
+    fn into_core(self) -> Result<(), crate::core::CoreError> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(crate::core::CoreError::InvalidArgument(self.0).into())
+            Err(crate::core::CoreError::InvalidArgument(self.0))
         }
     }
 }

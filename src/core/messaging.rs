@@ -153,7 +153,7 @@ impl Core {
                 });
             }
         };
-        self.maybe_wait(delivery, wait_until).await
+        Ok(self.maybe_wait(delivery, wait_until).await)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -191,14 +191,14 @@ impl Core {
         })
     }
 
-    async fn maybe_wait(
+    pub(super) async fn maybe_wait(
         &self,
         delivery: Delivery,
         wait_until: Option<Instant>,
-    ) -> Result<Delivery, CoreError> {
+    ) -> Delivery {
         match wait_until {
             Some(until) if !delivery.state.is_final() => self.wait_for(delivery, until).await,
-            _ => Ok(delivery),
+            _ => delivery,
         }
     }
 
@@ -249,7 +249,7 @@ impl Core {
         let delivery = match self.store.enqueue(&new).await? {
             Enqueued::Created(d) | Enqueued::Existing(d) | Enqueued::Conflict(d) => d,
         };
-        self.maybe_wait(delivery, wait_until).await
+        Ok(self.maybe_wait(delivery, wait_until).await)
     }
 
     /// The thread a message belongs to, from Slack (`conversations.replies`).
@@ -318,29 +318,30 @@ impl Core {
         })
     }
 
-    /// Waits until the delivery is final or `until`; either way answers its current state.
-    async fn wait_for(&self, delivery: Delivery, until: Instant) -> Result<Delivery, CoreError> {
+    /// Waits until the delivery is final or `until`; either way answers its latest state.
+    async fn wait_for(&self, delivery: Delivery, until: Instant) -> Delivery {
         loop {
             let now = Instant::now();
             if now >= until {
                 break;
             }
             tokio::time::sleep(WAIT_POLL.min(until - now)).await;
-            match self.store.delivery_state(delivery.id).await {
-                Ok(Some(state)) if state.is_final() => break,
-                Ok(_) => {}
+            match crate::deadline::within(self.store.delivery_state(delivery.id)).await {
+                Some(Ok(Some(state))) if state.is_final() => break,
+                Some(Ok(_)) => {}
                 // The delivery is committed; a hiccup here only ends the wait early.
-                Err(err) => {
+                Some(Err(err)) => {
                     tracing::warn!(error = %err, "stopped waiting for a delivery");
                     break;
                 }
+                None => break,
             }
         }
-        Ok(self
-            .store
-            .get_delivery(delivery.id)
-            .await?
-            .unwrap_or(delivery))
+        // Committed either way: when its state cannot be read now, the last one known does.
+        match self.store.get_delivery(delivery.id).await {
+            Ok(Some(latest)) => latest,
+            _ => delivery,
+        }
     }
 
     pub async fn get_delivery(&self, caller: &Caller, id: Uuid) -> Result<Delivery, CoreError> {

@@ -1,6 +1,7 @@
 //! Use cases. Knows nothing of gRPC: takes domain values, returns domain values or a
 //! `CoreError`.
 
+mod batch;
 mod channels;
 mod connect;
 mod error;
@@ -15,6 +16,7 @@ pub mod secrets;
 
 use std::time::Duration;
 
+pub use batch::BatchRequest;
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
 pub use events::EventAnswer;

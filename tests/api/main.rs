@@ -3,6 +3,7 @@
 mod auth;
 mod cancellation;
 mod channels;
+mod db_proxy;
 mod duplicates;
 mod events;
 mod helpers;
@@ -15,6 +16,7 @@ mod messaging_helpers;
 mod monitoring;
 mod oauth;
 mod observability;
+mod outage;
 mod processes;
 mod race;
 mod rotation;
