@@ -8,8 +8,10 @@ use super::{
     optional,
 };
 use crate::{
-    core::{BatchRequest, Core, CoreError, SendRequest},
-    domain::{FieldViolation, IntegrationId, parse_internal_message_id, parse_message_type},
+    core::{BatchRequest, Core, CoreError, EditRequest, SendRequest},
+    domain::{
+        FieldViolation, IntegrationId, RequestId, parse_internal_message_id, parse_message_type,
+    },
     proto::v1::{self, messaging_service_server::MessagingService},
 };
 
@@ -96,18 +98,59 @@ impl MessagingApi {
         integration_id: &str,
         internal_message_id: &str,
     ) -> Result<(IntegrationId, String), Status> {
+        let (id, message, _) = Self::edit_ref(integration_id, internal_message_id, None)?;
+        Ok((id, message))
+    }
+
+    /// What an edit names: the message, and its request id when given.
+    fn edit_ref(
+        integration_id: &str,
+        internal_message_id: &str,
+        request_id: Option<&str>,
+    ) -> Result<(IntegrationId, String, Option<RequestId>), Status> {
         let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", integration_id));
         let message = violations.check(parse_internal_message_id(
             "internal_message_id",
             internal_message_id,
         ));
+        let request_id = violations.check(RequestId::parse("request_id", request_id));
         violations.into_result()?;
-        match (id, message) {
-            (Some(id), Some(message)) => Ok((id, message)),
+        match (id, message, request_id) {
+            (Some(id), Some(message), Some(request_id)) => Ok((id, message, request_id)),
             _ => unreachable!("violations checked above"),
         }
     }
+}
+
+/// A digest of a batch, the same for the same batch whatever order its template variables
+/// (a map) are encoded in.
+fn batch_fingerprint(requests: &mut [v1::SendMessageRequest]) -> Vec<u8> {
+    use prost::Message;
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    let mut add = |bytes: &[u8]| {
+        digest.update((bytes.len() as u64).to_be_bytes());
+        digest.update(bytes);
+    };
+    for item in requests {
+        let template = item.message.as_mut().and_then(|m| m.template.as_mut());
+        let variables = template.map(|t| std::mem::take(&mut t.variables));
+        add(&item.encode_to_vec());
+        let mut sorted: Vec<_> = variables.iter().flatten().collect();
+        sorted.sort();
+        for (name, value) in sorted {
+            add(name.as_bytes());
+            add(value.as_bytes());
+        }
+        if let (Some(variables), Some(template)) = (
+            variables,
+            item.message.as_mut().and_then(|m| m.template.as_mut()),
+        ) {
+            template.variables = variables;
+        }
+    }
+    digest.finalize().to_vec()
 }
 
 /// A failed batch item as a `google.rpc.Status`, with its details.
@@ -182,20 +225,20 @@ impl MessagingService for MessagingApi {
             internal_message_id,
             message,
             wait_for_delivery,
+            request_id,
         } = request.into_inner();
         let parsed = parse_message(message);
-        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
+        let (id, message_id, request_id) =
+            Self::edit_ref(&integration_id, &internal_message_id, request_id.as_deref())?;
         let message = parsed.map_err(CoreError::InvalidArgument)?;
-        let delivery = self
-            .core
-            .edit_message(
-                &caller,
-                id,
-                &message_id,
-                Some(message),
-                self.wait_until(wait_for_delivery),
-            )
-            .await?;
+        let edit = EditRequest {
+            integration_id: id,
+            internal_message_id: message_id,
+            replacement: Some(message),
+            request_id,
+            wait_until: self.wait_until(wait_for_delivery),
+        };
+        let delivery = self.core.edit_message(&caller, edit).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
@@ -208,18 +251,18 @@ impl MessagingService for MessagingApi {
             integration_id,
             internal_message_id,
             wait_for_delivery,
+            request_id,
         } = request.into_inner();
-        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
-        let delivery = self
-            .core
-            .edit_message(
-                &caller,
-                id,
-                &message_id,
-                None,
-                self.wait_until(wait_for_delivery),
-            )
-            .await?;
+        let (id, message_id, request_id) =
+            Self::edit_ref(&integration_id, &internal_message_id, request_id.as_deref())?;
+        let edit = EditRequest {
+            integration_id: id,
+            internal_message_id: message_id,
+            replacement: None,
+            request_id,
+            wait_until: self.wait_until(wait_for_delivery),
+        };
+        let delivery = self.core.edit_message(&caller, edit).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
@@ -256,14 +299,22 @@ impl MessagingService for MessagingApi {
         request: Request<v1::BatchSendMessagesRequest>,
     ) -> Result<Response<v1::BatchSendMessagesResponse>, Status> {
         let caller = caller(&request)?;
-        let v1::BatchSendMessagesRequest { requests } = request.into_inner();
+        let v1::BatchSendMessagesRequest {
+            mut requests,
+            request_id,
+        } = request.into_inner();
+        let mut violations = Violations::default();
         if requests.len() > MAX_BATCH {
-            return Err(CoreError::invalid(FieldViolation::new(
+            violations.add(
                 "requests",
-                format!("at most {MAX_BATCH} requests per batch"),
-            ))
-            .into());
+                &format!("at most {MAX_BATCH} requests per batch"),
+            );
         }
+        let request_id = violations.check(RequestId::parse("request_id", request_id.as_deref()));
+        violations.into_result()?;
+        let request_id = request_id
+            .flatten()
+            .map(|id| (id, batch_fingerprint(&mut requests)));
         // Every item shares the call's one deadline (and so its one wait budget).
         let items = requests
             .into_iter()
@@ -271,7 +322,7 @@ impl MessagingService for MessagingApi {
             .collect();
         let outcomes = self
             .core
-            .send_batch(&caller, BatchRequest { items })
+            .send_batch(&caller, BatchRequest { items, request_id })
             .await?;
         let results = outcomes
             .into_iter()

@@ -7,11 +7,13 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL,
+    requests::{request_key, settled},
     secrets::{TokenCipher, random_secret, secret_hash, token_binding},
 };
 use crate::{
     domain::{
-        Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName, TeamId,
+        Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName,
+        RequestId, TeamId,
     },
     slack::{AuthTest, OAuthGrant, SlackError, SlackErrorClass},
     store::{ClaimedState, InstallOutcome, NewIntegration, NewOAuthState, NewReconnect, TokenSet},
@@ -337,17 +339,27 @@ impl Core {
         caller: &Caller,
         id: IntegrationId,
         reconnect_token: &str,
+        request_id: Option<&RequestId>,
     ) -> Result<Integration, CoreError> {
         oauth_param("reconnect_token", reconnect_token).map_err(CoreError::invalid)?;
         let found = self.store.get_integration(id).await?;
         caller
             .visible(found)
             .map_err(|d| CoreError::denied(d, "integration", id))?;
-        let integration = self
+        let token_hash = secret_hash(reconnect_token);
+        let request = request_id.map(|request_id| {
+            request_key(
+                caller,
+                "ReconnectIntegration",
+                request_id,
+                &[id.as_uuid().as_bytes(), &token_hash],
+            )
+        });
+        let outcome = self
             .store
-            .reconnect_with(id, &secret_hash(reconnect_token))
-            .await?
-            .ok_or(CoreError::ReconnectTokenInvalid)?;
+            .reconnect_with(id, &token_hash, request.as_ref())
+            .await?;
+        let integration = settled(outcome, request_id)?.ok_or(CoreError::ReconnectTokenInvalid)?;
         tracing::info!(integration_id = %id, "integration reconnected");
         Ok(integration)
     }

@@ -58,6 +58,8 @@ pub enum CoreError {
     MessageNotFound { internal_message_id: String },
     #[error("message {internal_message_id} has not reached Slack")]
     MessageNotDelivered { internal_message_id: String },
+    #[error("request id {request_id} was used for a different request")]
+    RequestIdReused { request_id: String },
     /// A batch item left untried: the call's deadline or an outage stopped the batch first.
     #[error("not attempted")]
     NotAttempted { retry_after: Duration },

@@ -6,11 +6,16 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Core, CoreError, integrations::RESOURCE_PAGE, page_token::TimeCursor};
+use super::{
+    Core, CoreError,
+    integrations::RESOURCE_PAGE,
+    page_token::TimeCursor,
+    requests::{request_key, settled},
+};
 use crate::{
     domain::{
         Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, Integration, IntegrationId,
-        IntegrationStatus, OutboundMessage,
+        IntegrationStatus, OutboundMessage, RequestId,
     },
     slack::ThreadMessage,
     store::{Enqueued, NewDelivery, NewPost},
@@ -26,6 +31,16 @@ pub struct Capability {
     pub channel_configured: bool,
     /// Empty when `can_send`.
     pub reason: String,
+}
+
+/// UpdateMessage (`replacement` set) or DeleteMessage.
+pub struct EditRequest {
+    pub integration_id: IntegrationId,
+    pub internal_message_id: String,
+    pub replacement: Option<OutboundMessage>,
+    pub request_id: Option<RequestId>,
+    /// Return when the change is final or by this instant, whichever comes first.
+    pub wait_until: Option<Instant>,
 }
 
 pub struct SendRequest {
@@ -217,23 +232,24 @@ impl Core {
     }
 
     /// UpdateMessage (`Some(message)`) and DeleteMessage (`None`): queued behind the post
-    /// they change, in its channel.
+    /// they change, in its channel. Each call is one change, unless it repeats an earlier
+    /// call's `request_id`; a message already being deleted is not deleted twice.
     pub async fn edit_message(
         &self,
         caller: &Caller,
-        integration_id: IntegrationId,
-        internal_message_id: &str,
-        replacement: Option<OutboundMessage>,
-        wait_until: Option<Instant>,
+        edit: EditRequest,
     ) -> Result<Delivery, CoreError> {
-        let integration = self.active_integration(caller, integration_id).await?;
-        let target = self.sent_message(&integration, internal_message_id).await?;
-        let (kind, payload) = match &replacement {
+        let integration = self.active_integration(caller, edit.integration_id).await?;
+        let target = self
+            .sent_message(&integration, &edit.internal_message_id)
+            .await?;
+        let (kind, method, payload) = match &edit.replacement {
             Some(message) => (
                 DeliveryKind::Update,
+                "UpdateMessage",
                 serde_json::to_value(message).map_err(|e| CoreError::Internal(Box::new(e)))?,
             ),
-            None => (DeliveryKind::Delete, serde_json::json!({})),
+            None => (DeliveryKind::Delete, "DeleteMessage", serde_json::json!({})),
         };
         let new = self.new_delivery(
             &integration,
@@ -245,11 +261,21 @@ impl Core {
             payload,
             Some(target.id),
         )?;
-        // Updates and deletes are not deduplicated: each call is one change.
-        let delivery = match self.store.enqueue(&new).await? {
-            Enqueued::Created(d) | Enqueued::Existing(d) | Enqueued::Conflict(d) => d,
-        };
-        Ok(self.maybe_wait(delivery, wait_until).await)
+        let request = edit.request_id.as_ref().map(|request_id| {
+            request_key(
+                caller,
+                method,
+                request_id,
+                &[
+                    integration.id.as_uuid().as_bytes(),
+                    target.id.as_bytes(),
+                    &new.payload_hash,
+                ],
+            )
+        });
+        let outcome = self.store.enqueue_edit(&new, request.as_ref()).await?;
+        let delivery = settled(outcome, edit.request_id.as_ref())?;
+        Ok(self.maybe_wait(delivery, edit.wait_until).await)
     }
 
     /// The thread a message belongs to, from Slack (`conversations.replies`).

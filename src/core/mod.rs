@@ -11,6 +11,7 @@ mod messaging;
 mod monitoring;
 pub mod page_token;
 mod reconnects;
+mod requests;
 mod rotation;
 pub mod secrets;
 
@@ -21,7 +22,7 @@ pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
 pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
-pub use messaging::{Capability, SendRequest};
+pub use messaging::{Capability, EditRequest, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
 pub use reconnects::run_reconnect_sweep;
 pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};

@@ -7,6 +7,7 @@ mod ids;
 mod integration;
 mod message;
 mod platform;
+mod request_id;
 
 pub use caller::{Caller, Denial};
 pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
@@ -18,6 +19,7 @@ pub use message::{
     parse_message_type,
 };
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
+pub use request_id::RequestId;
 
 /// Why a value was refused. `field` names the request field so the transport layer can build
 /// a BadRequest field violation without knowing the rule.

@@ -4,11 +4,13 @@
 mod audit;
 mod channels;
 mod deliveries;
+mod edits;
 mod events;
 mod integration_row;
 mod integrations;
 mod oauth;
 mod outbox;
+mod requests;
 mod stats;
 mod tokens;
 
@@ -21,6 +23,7 @@ pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, Outcome, Pace};
+pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::LockedTokens;
 

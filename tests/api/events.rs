@@ -268,6 +268,7 @@ async fn a_late_revocation_does_not_undo_a_reconnect() {
             switchboard::proto::v1::ReconnectIntegrationRequest {
                 integration_id: integration.id.clone(),
                 reconnect_token: token,
+                request_id: None,
             },
         ))
         .await

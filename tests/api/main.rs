@@ -7,6 +7,7 @@ mod db_proxy;
 mod duplicates;
 mod events;
 mod helpers;
+mod idempotency;
 mod infra;
 mod manage;
 mod message_edits;

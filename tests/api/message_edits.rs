@@ -24,6 +24,7 @@ async fn an_update_and_a_delete_follow_the_post_they_change() {
             internal_message_id: "deploy-7".into(),
             message: text("Deployed"),
             wait_for_delivery: true,
+            request_id: None,
         }))
         .await
         .unwrap()
@@ -42,6 +43,7 @@ async fn an_update_and_a_delete_follow_the_post_they_change() {
             integration_id: integration.clone(),
             internal_message_id: "deploy-7".into(),
             wait_for_delivery: true,
+            request_id: None,
         }))
         .await
         .unwrap()
@@ -55,6 +57,7 @@ async fn an_update_and_a_delete_follow_the_post_they_change() {
             integration_id: integration.clone(),
             internal_message_id: "never-sent".into(),
             wait_for_delivery: false,
+            request_id: None,
         }))
         .await
         .unwrap_err();
@@ -103,7 +106,10 @@ async fn a_batch_answers_each_item_in_order() {
         send_request(&integration, "b-4", "four", false),
     ];
     let results = messaging(&app)
-        .batch_send_messages(service(v1::BatchSendMessagesRequest { requests }))
+        .batch_send_messages(service(v1::BatchSendMessagesRequest {
+            requests,
+            request_id: None,
+        }))
         .await
         .unwrap()
         .into_inner()
@@ -135,7 +141,10 @@ async fn a_batch_answers_each_item_in_order() {
 
     let too_many = vec![send_request(&integration, "", "x", false); 1001];
     let err = messaging(&app)
-        .batch_send_messages(service(v1::BatchSendMessagesRequest { requests: too_many }))
+        .batch_send_messages(service(v1::BatchSendMessagesRequest {
+            requests: too_many,
+            request_id: None,
+        }))
         .await
         .unwrap_err();
     assert!(field_violations(&err).contains_key("requests"));

@@ -25,12 +25,13 @@ async fn app_behind_proxy(request_timeout: Duration) -> (TestApp, DbProxy) {
     (app, proxy)
 }
 
-fn batch(integration: &str, ids: &[&str]) -> v1::BatchSendMessagesRequest {
+fn batch(integration: &str, ids: &[&str], request_id: &str) -> v1::BatchSendMessagesRequest {
     v1::BatchSendMessagesRequest {
         requests: ids
             .iter()
             .map(|id| send_request(integration, id, id, false))
             .collect(),
+        request_id: Some(request_id.to_owned()),
     }
 }
 
@@ -84,9 +85,12 @@ async fn a_batch_during_an_outage_answers_every_item_and_a_repeat_completes_it()
     let (app, proxy) = app_behind_proxy(Duration::from_secs(6)).await;
     let ws = app.create_workspace("W").await;
     let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    let request_id = uuid::Uuid::new_v4().to_string();
 
     proxy.cut();
-    let answer = send_batch(&app, batch(&integration, &["a", "b", "c"]))
+    let mut plain = batch(&integration, &["a", "b", "c"], &request_id);
+    plain.request_id = None;
+    let answer = send_batch(&app, plain)
         .await
         .expect("the batch answers, item by item");
     assert_eq!(answer.results.len(), 3);
@@ -95,10 +99,15 @@ async fn a_batch_during_an_outage_answers_every_item_and_a_repeat_completes_it()
     assert!(details.retry_info().is_some());
     assert!(!answer.results[0].not_attempted);
     assert_not_attempted(&answer.results[1..]);
+    // With a request id that cannot be recorded either, nothing is tried.
+    let answer = send_batch(&app, batch(&integration, &["a", "b", "c"], &request_id))
+        .await
+        .unwrap();
+    assert_not_attempted(&answer.results);
 
     // Once the database is back, the same batch again delivers each item once.
     proxy.restore();
-    let answer = send_batch(&app, batch(&integration, &["a", "b", "c"]))
+    let answer = send_batch(&app, batch(&integration, &["a", "b", "c"], &request_id))
         .await
         .unwrap();
     let ids: Vec<String> = answer
@@ -110,7 +119,7 @@ async fn a_batch_during_an_outage_answers_every_item_and_a_repeat_completes_it()
         })
         .collect();
     settle(&app, &ids).await;
-    let again = send_batch(&app, batch(&integration, &["a", "b", "c"]))
+    let again = send_batch(&app, batch(&integration, &["a", "b", "c"], &request_id))
         .await
         .unwrap();
     for (result, id) in again.results.iter().zip(&ids) {
@@ -122,6 +131,12 @@ async fn a_batch_during_an_outage_answers_every_item_and_a_repeat_completes_it()
         .map(|m| m["text"].clone())
         .collect();
     assert_eq!(texts, [json!("a"), json!("b"), json!("c")]);
+
+    // The same request id for another batch is refused.
+    let err = send_batch(&app, batch(&integration, &["a", "b", "d"], &request_id))
+        .await
+        .unwrap_err();
+    assert_error(&err, Code::AlreadyExists, "REQUEST_ID_ALREADY_USED");
 }
 
 fn assert_not_attempted(results: &[v1::BatchSendResult]) {
@@ -145,7 +160,10 @@ async fn a_waiting_batch_shares_one_budget_and_answers_before_the_deadline() {
     let requests = (0..3)
         .map(|n| send_request(&integration, &format!("w-{n}"), "slow", true))
         .collect();
-    let mut request = service(v1::BatchSendMessagesRequest { requests });
+    let mut request = service(v1::BatchSendMessagesRequest {
+        requests,
+        request_id: None,
+    });
     request.set_timeout(Duration::from_secs(3));
 
     let answer = messaging(&app)
