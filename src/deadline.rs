@@ -34,10 +34,17 @@ pub fn remaining() -> Option<Duration> {
     current().map(|at| at.saturating_duration_since(Instant::now()))
 }
 
+/// A limit past any call's lifetime, for settings too large to add to a clock.
+const NO_LIMIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Runs `work` with `limit` from now as its deadline (less the answer's margin).
 pub fn scope<F: Future>(limit: Duration, work: F) -> TaskLocalFuture<Instant, F> {
     let margin = ANSWER_MARGIN.min(limit / 4);
-    DEADLINE.scope(Instant::now() + (limit - margin), work)
+    let now = Instant::now();
+    let at = now
+        .checked_add(limit - margin)
+        .unwrap_or_else(|| now + NO_LIMIT);
+    DEADLINE.scope(at, work)
 }
 
 /// Runs `work`, giving up at the current call's deadline: `None` when it came first.
@@ -91,10 +98,12 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // The gRPC spec allows at most 8 digits and a unit: nothing longer is read.
         let limit = request
             .headers()
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
+            .filter(|raw| raw.len() <= 9)
             .and_then(crate::api::parse_grpc_timeout)
             .map_or(self.server_limit, |asked| asked.min(self.server_limit));
         scope(limit, self.inner.call(request))
@@ -114,6 +123,42 @@ mod tests {
             .expect("a deadline inside the scope");
         assert!(left <= Duration::from_millis(9_500), "{left:?}");
         assert!(left > Duration::from_secs(9), "{left:?}");
+    }
+
+    #[tokio::test]
+    async fn the_layer_takes_the_shorter_of_grpc_timeout_and_the_server_limit() {
+        use tower::{Layer, Service, ServiceExt};
+        let inner = tower::service_fn(|_: http::Request<()>| async {
+            Ok::<_, std::convert::Infallible>(remaining().expect("a deadline"))
+        });
+        let mut service = DeadlineLayer::new(Duration::from_secs(30)).layer(inner);
+        for (asked, at_most, more_than) in [
+            (Some("2S"), 1_500, 1_000),
+            (None, 29_500, 29_000),
+            (Some("5M"), 29_500, 29_000),
+            // Longer than the spec allows: ignored, not overflowed.
+            (Some("99999999999999999999H"), 29_500, 29_000),
+        ] {
+            let mut request = http::Request::builder();
+            if let Some(asked) = asked {
+                request = request.header("grpc-timeout", asked);
+            }
+            let left = service
+                .ready()
+                .await
+                .unwrap()
+                .call(request.body(()).unwrap())
+                .await
+                .unwrap();
+            assert!(
+                left <= Duration::from_millis(at_most),
+                "{asked:?}: {left:?}"
+            );
+            assert!(
+                left > Duration::from_millis(more_than),
+                "{asked:?}: {left:?}"
+            );
+        }
     }
 
     #[tokio::test]
