@@ -160,6 +160,14 @@ impl Application {
                     .run(every, stop_rx_for_workers.clone()),
             )
         });
+        // Unused reconnect tokens are token business too: swept as often as refreshes.
+        let expired_reconnects = self.config.token_refresh_interval.map(|every| {
+            tokio::spawn(crate::core::run_reconnect_sweep(
+                core.clone(),
+                every,
+                stop_rx_for_workers.clone(),
+            ))
+        });
         let workers = self.config.delivery.enabled.then(|| {
             tokio::spawn(crate::delivery::run(
                 core.delivery_engine(self.config.delivery.clone()),
@@ -194,6 +202,9 @@ impl Application {
             // Per-method request limits, refused before a body is buffered (the services'
             // own decoding limits are the backstop).
             .layer(RequestLimitLayer)
+            .layer(crate::deadline::DeadlineLayer::new(
+                self.config.request_timeout,
+            ))
             .add_service(health_service)
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?)
@@ -252,7 +263,10 @@ impl Application {
         });
         let (grpc, http, admin) = tokio::join!(grpc, http, admin);
         signal.abort();
-        for sweep in [health_checks, refreshes].into_iter().flatten() {
+        for sweep in [health_checks, refreshes, expired_reconnects]
+            .into_iter()
+            .flatten()
+        {
             sweep.abort();
         }
         // In-flight calls are done; let the workers finish their attempts.

@@ -165,6 +165,20 @@ impl From<CoreError> for Status {
                     &[("internal_message_id", internal_message_id)],
                 ),
             ),
+            CoreError::RequestIdReused { request_id } => status(
+                Code::AlreadyExists,
+                "this request_id was already used for a different request",
+                info("REQUEST_ID_ALREADY_USED", &[("request_id", request_id)]),
+            ),
+            CoreError::NotAttempted { retry_after } => {
+                let mut details = info("NOT_ATTEMPTED", &[]);
+                details.set_retry_info(Some(retry_after));
+                status(
+                    Code::Unavailable,
+                    "not attempted before the call's deadline; send it again",
+                    details,
+                )
+            }
             CoreError::NotFound { resource, id } => status(
                 Code::NotFound,
                 format!("{resource} {id} not found"),

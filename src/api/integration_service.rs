@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     core::{Core, ListQuery, UpdateRequest},
-    domain::{FieldViolation, IntegrationId, IntegrationName, PLATFORMS, TeamId},
+    domain::{FieldViolation, IntegrationId, IntegrationName, PLATFORMS, RequestId, TeamId},
     proto::v1::{self, integration_service_server::IntegrationService},
 };
 
@@ -97,19 +97,21 @@ impl IntegrationService for IntegrationApi {
         let v1::ReconnectIntegrationRequest {
             integration_id,
             reconnect_token,
+            request_id,
         } = request.into_inner();
         let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", &integration_id));
         if reconnect_token.is_empty() {
             violations.add("reconnect_token", "is required");
         }
+        let request_id = violations.check(RequestId::parse("request_id", request_id.as_deref()));
         violations.into_result()?;
-        let Some(id) = id else {
+        let (Some(id), Some(request_id)) = (id, request_id) else {
             unreachable!("violations checked above")
         };
         let integration = self
             .core
-            .reconnect_integration(&caller, id, &reconnect_token)
+            .reconnect_integration(&caller, id, &reconnect_token, request_id.as_ref())
             .await?;
         Ok(Response::new(integration_to_proto(&integration)))
     }

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// gRPC's `grpc-timeout` header: at most 8 digits and a unit (H, M, S, m, u, n).
-pub(super) fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
+pub(crate) fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
     let (digits, unit) = raw.split_at_checked(raw.len().checked_sub(1)?)?;
     if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;

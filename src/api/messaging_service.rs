@@ -1,24 +1,27 @@
 use std::time::{Duration, Instant};
 
-use tonic::{Request, Response, Status, metadata::MetadataMap};
+use tonic::{Request, Response, Status};
 
 use super::{
     Violations, caller,
-    messages::{delivery_to_proto, parse_grpc_timeout, parse_message, state_from_proto},
+    messages::{delivery_to_proto, parse_message, state_from_proto},
     optional,
 };
 use crate::{
-    core::{Core, CoreError, SendRequest},
-    domain::{FieldViolation, IntegrationId, parse_internal_message_id, parse_message_type},
+    core::{BatchRequest, Core, CoreError, EditRequest, SendRequest},
+    domain::{
+        FieldViolation, IntegrationId, RequestId, parse_internal_message_id, parse_message_type,
+    },
     proto::v1::{self, messaging_service_server::MessagingService},
 };
 
-/// Room left before the caller's deadline when answering a `wait_for_delivery` call.
-const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
+/// Kept back from the call's deadline when waiting for deliveries: to read their state.
+const WAIT_RESERVE: Duration = Duration::from_millis(200);
 
 pub struct MessagingApi {
     core: Core,
-    /// The longest any call may wait (the server's request timeout, less a margin).
+    /// The longest any call may wait (the server's request timeout), for a call that
+    /// somehow has no deadline of its own.
     max_wait: Duration,
 }
 
@@ -26,22 +29,23 @@ impl MessagingApi {
     pub fn new(core: Core, request_timeout: Duration) -> Self {
         Self {
             core,
-            max_wait: request_timeout.saturating_sub(DEADLINE_MARGIN),
+            max_wait: request_timeout,
         }
     }
 
-    /// When a `wait_for_delivery` call must answer: before the caller's `grpc-timeout`.
-    fn wait_until(&self, metadata: &MetadataMap, wait: bool) -> Option<Instant> {
+    /// When a `wait_for_delivery` call must stop waiting: shortly before its deadline,
+    /// which already takes the caller's `grpc-timeout` into account.
+    fn wait_until(&self, wait: bool) -> Option<Instant> {
         if !wait {
             return None;
         }
-        let caller_budget = metadata
-            .get("grpc-timeout")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_grpc_timeout)
-            .map(|d| d.saturating_sub(DEADLINE_MARGIN));
-        let budget = caller_budget.map_or(self.max_wait, |b| b.min(self.max_wait));
-        Some(Instant::now() + budget)
+        Some(match crate::deadline::current() {
+            Some(deadline) => deadline
+                .into_std()
+                .checked_sub(WAIT_RESERVE)
+                .unwrap_or_else(Instant::now),
+            None => Instant::now() + self.max_wait,
+        })
     }
 }
 
@@ -54,9 +58,8 @@ impl MessagingApi {
     fn parse_send(
         &self,
         request: v1::SendMessageRequest,
-        metadata: &MetadataMap,
         mut violations: Violations,
-    ) -> Result<SendRequest, Status> {
+    ) -> Result<SendRequest, CoreError> {
         let v1::SendMessageRequest {
             integration_id,
             message,
@@ -74,7 +77,7 @@ impl MessagingApi {
         let message = parse_message(message)
             .map_err(|v| violations.0.extend(v))
             .ok();
-        violations.into_result()?;
+        violations.into_core()?;
         let (Some(id), Some(message_id), Some(message_type), Some(message)) =
             (id, message_id, message_type, message)
         else {
@@ -86,7 +89,7 @@ impl MessagingApi {
             internal_message_id: message_id,
             message_type,
             parent_internal_message_id: None,
-            wait_until: self.wait_until(metadata, wait_for_delivery),
+            wait_until: self.wait_until(wait_for_delivery),
         })
     }
 
@@ -95,18 +98,59 @@ impl MessagingApi {
         integration_id: &str,
         internal_message_id: &str,
     ) -> Result<(IntegrationId, String), Status> {
+        let (id, message, _) = Self::edit_ref(integration_id, internal_message_id, None)?;
+        Ok((id, message))
+    }
+
+    /// What an edit names: the message, and its request id when given.
+    fn edit_ref(
+        integration_id: &str,
+        internal_message_id: &str,
+        request_id: Option<&str>,
+    ) -> Result<(IntegrationId, String, Option<RequestId>), Status> {
         let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", integration_id));
         let message = violations.check(parse_internal_message_id(
             "internal_message_id",
             internal_message_id,
         ));
+        let request_id = violations.check(RequestId::parse("request_id", request_id));
         violations.into_result()?;
-        match (id, message) {
-            (Some(id), Some(message)) => Ok((id, message)),
+        match (id, message, request_id) {
+            (Some(id), Some(message), Some(request_id)) => Ok((id, message, request_id)),
             _ => unreachable!("violations checked above"),
         }
     }
+}
+
+/// A digest of a batch, the same for the same batch whatever order its template variables
+/// (a map) are encoded in.
+fn batch_fingerprint(requests: &mut [v1::SendMessageRequest]) -> Vec<u8> {
+    use prost::Message;
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    let mut add = |bytes: &[u8]| {
+        digest.update((bytes.len() as u64).to_be_bytes());
+        digest.update(bytes);
+    };
+    for item in requests {
+        let template = item.message.as_mut().and_then(|m| m.template.as_mut());
+        let variables = template.map(|t| std::mem::take(&mut t.variables));
+        add(&item.encode_to_vec());
+        let mut sorted: Vec<_> = variables.iter().flatten().collect();
+        sorted.sort();
+        for (name, value) in sorted {
+            add(name.as_bytes());
+            add(value.as_bytes());
+        }
+        if let (Some(variables), Some(template)) = (
+            variables,
+            item.message.as_mut().and_then(|m| m.template.as_mut()),
+        ) {
+            template.variables = variables;
+        }
+    }
+    digest.finalize().to_vec()
 }
 
 /// A failed batch item as a `google.rpc.Status`, with its details.
@@ -129,8 +173,7 @@ impl MessagingService for MessagingApi {
         request: Request<v1::SendMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
-        let send = self.parse_send(request.into_inner(), &metadata, Violations::default())?;
+        let send = self.parse_send(request.into_inner(), Violations::default())?;
         let delivery = self.core.send_message(&caller, send).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
@@ -140,7 +183,6 @@ impl MessagingService for MessagingApi {
         request: Request<v1::ReplyToMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::ReplyToMessageRequest {
             integration_id,
             parent_internal_message_id,
@@ -163,7 +205,7 @@ impl MessagingService for MessagingApi {
             message_type,
             wait_for_delivery,
         };
-        let mut send = self.parse_send(as_send, &metadata, violations)?;
+        let mut send = self.parse_send(as_send, violations)?;
         let Some(parent) = parent else {
             unreachable!("violations checked by parse_send")
         };
@@ -178,26 +220,25 @@ impl MessagingService for MessagingApi {
         request: Request<v1::UpdateMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::UpdateMessageRequest {
             integration_id,
             internal_message_id,
             message,
             wait_for_delivery,
+            request_id,
         } = request.into_inner();
         let parsed = parse_message(message);
-        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
+        let (id, message_id, request_id) =
+            Self::edit_ref(&integration_id, &internal_message_id, request_id.as_deref())?;
         let message = parsed.map_err(CoreError::InvalidArgument)?;
-        let delivery = self
-            .core
-            .edit_message(
-                &caller,
-                id,
-                &message_id,
-                Some(message),
-                self.wait_until(&metadata, wait_for_delivery),
-            )
-            .await?;
+        let edit = EditRequest {
+            integration_id: id,
+            internal_message_id: message_id,
+            replacement: Some(message),
+            request_id,
+            wait_until: self.wait_until(wait_for_delivery),
+        };
+        let delivery = self.core.edit_message(&caller, edit).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
@@ -206,23 +247,22 @@ impl MessagingService for MessagingApi {
         request: Request<v1::DeleteMessageRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
         let v1::DeleteMessageRequest {
             integration_id,
             internal_message_id,
             wait_for_delivery,
+            request_id,
         } = request.into_inner();
-        let (id, message_id) = Self::message_ref(&integration_id, &internal_message_id)?;
-        let delivery = self
-            .core
-            .edit_message(
-                &caller,
-                id,
-                &message_id,
-                None,
-                self.wait_until(&metadata, wait_for_delivery),
-            )
-            .await?;
+        let (id, message_id, request_id) =
+            Self::edit_ref(&integration_id, &internal_message_id, request_id.as_deref())?;
+        let edit = EditRequest {
+            integration_id: id,
+            internal_message_id: message_id,
+            replacement: None,
+            request_id,
+            wait_until: self.wait_until(wait_for_delivery),
+        };
+        let delivery = self.core.edit_message(&caller, edit).await?;
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
@@ -259,34 +299,51 @@ impl MessagingService for MessagingApi {
         request: Request<v1::BatchSendMessagesRequest>,
     ) -> Result<Response<v1::BatchSendMessagesResponse>, Status> {
         let caller = caller(&request)?;
-        let metadata = request.metadata().clone();
-        let v1::BatchSendMessagesRequest { requests } = request.into_inner();
+        let v1::BatchSendMessagesRequest {
+            mut requests,
+            request_id,
+        } = request.into_inner();
+        let mut violations = Violations::default();
         if requests.len() > MAX_BATCH {
-            return Err(CoreError::invalid(FieldViolation::new(
+            violations.add(
                 "requests",
-                format!("at most {MAX_BATCH} requests per batch"),
-            ))
-            .into());
+                &format!("at most {MAX_BATCH} requests per batch"),
+            );
         }
-        let mut results = Vec::with_capacity(requests.len());
-        for item in requests {
-            let outcome = match self.parse_send(item, &metadata, Violations::default()) {
-                Ok(send) => self
-                    .core
-                    .send_message(&caller, send)
-                    .await
-                    .map_err(Status::from),
-                Err(status) => Err(status),
-            };
-            results.push(v1::BatchSendResult {
-                result: Some(match outcome {
-                    Ok(delivery) => {
-                        v1::batch_send_result::Result::Delivery(delivery_to_proto(&delivery))
+        let request_id = violations.check(RequestId::parse("request_id", request_id.as_deref()));
+        violations.into_result()?;
+        let request_id = request_id
+            .flatten()
+            .map(|id| (id, batch_fingerprint(&mut requests)));
+        // Every item shares the call's one deadline (and so its one wait budget).
+        let items = requests
+            .into_iter()
+            .map(|item| self.parse_send(item, Violations::default()))
+            .collect();
+        let outcomes = self
+            .core
+            .send_batch(&caller, BatchRequest { items, request_id })
+            .await?;
+        let results = outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(delivery) => v1::BatchSendResult {
+                    result: Some(v1::batch_send_result::Result::Delivery(delivery_to_proto(
+                        &delivery,
+                    ))),
+                    not_attempted: false,
+                },
+                Err(err) => {
+                    let not_attempted = matches!(err, CoreError::NotAttempted { .. });
+                    v1::BatchSendResult {
+                        result: Some(v1::batch_send_result::Result::Error(rpc_status(
+                            &Status::from(err),
+                        ))),
+                        not_attempted,
                     }
-                    Err(status) => v1::batch_send_result::Result::Error(rpc_status(&status)),
-                }),
-            });
-        }
+                }
+            })
+            .collect();
         Ok(Response::new(v1::BatchSendMessagesResponse { results }))
     }
 

@@ -23,6 +23,8 @@ pub use methods::{
 };
 pub use monitoring_service::MonitoringApi;
 
+pub(crate) use messages::parse_grpc_timeout;
+
 use tonic::{Request, Status};
 
 use crate::domain::{Caller, FieldViolation};
@@ -63,10 +65,14 @@ impl Violations {
     }
 
     fn into_result(self) -> Result<(), Status> {
+        Ok(self.into_core()?)
+    }
+
+    fn into_core(self) -> Result<(), crate::core::CoreError> {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(crate::core::CoreError::InvalidArgument(self.0).into())
+            Err(crate::core::CoreError::InvalidArgument(self.0))
         }
     }
 }

@@ -108,7 +108,9 @@ impl Core {
                         None => return Ok(channels),
                     }
                 }
-                Err(SlackError::RateLimited { retry_after }) if retry_after <= MAX_LISTING_WAIT => {
+                Err(SlackError::RateLimited { retry_after })
+                    if retry_after <= MAX_LISTING_WAIT && crate::deadline::allows(retry_after) =>
+                {
                     tokio::time::sleep(retry_after).await;
                 }
                 Err(err) => return Err(CoreError::from_slack(err)),

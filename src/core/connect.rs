@@ -7,14 +7,16 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL,
+    requests::{request_key, settled},
     secrets::{TokenCipher, random_secret, secret_hash, token_binding},
 };
 use crate::{
     domain::{
-        Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName, TeamId,
+        Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName,
+        RequestId, TeamId,
     },
     slack::{AuthTest, OAuthGrant, SlackError, SlackErrorClass},
-    store::{InstallOutcome, NewIntegration, NewOAuthState, NewReconnect, TokenSet},
+    store::{ClaimedState, InstallOutcome, NewIntegration, NewOAuthState, NewReconnect, TokenSet},
 };
 
 /// Longest code or state we accept; Slack's are far shorter.
@@ -27,12 +29,7 @@ pub struct StartedOAuth {
 }
 
 /// A grant's tokens encrypted for the team's integration with the workspace.
-pub(super) fn seal(
-    cipher: &TokenCipher,
-    team_id: &str,
-    workspace_id: &str,
-    grant: &OAuthGrant,
-) -> TokenSet {
+fn seal(cipher: &TokenCipher, team_id: &str, workspace_id: &str, grant: &OAuthGrant) -> TokenSet {
     let binding = token_binding(team_id, workspace_id);
     TokenSet {
         access_token_enc: cipher.encrypt(&grant.access_token, &binding),
@@ -108,6 +105,9 @@ impl Core {
         })
     }
 
+    /// Once the code goes to Slack, the exchange and what follows run to the end in a task
+    /// of their own: a caller hanging up must not leave the state claimed, nor a token Slack
+    /// issued neither kept nor revoked.
     pub async fn complete_slack_oauth(
         &self,
         caller: &Caller,
@@ -121,6 +121,22 @@ impl Core {
         if !violations.is_empty() {
             return Err(CoreError::InvalidArgument(violations));
         }
+        let (core, caller) = (self.clone(), caller.clone());
+        let (code, state) = (SecretString::from(code), SecretString::from(state));
+        tokio::spawn(async move {
+            core.finish_oauth(&caller, code.expose_secret(), state.expose_secret())
+                .await
+        })
+        .await
+        .map_err(|e| CoreError::Internal(Box::new(e)))?
+    }
+
+    async fn finish_oauth(
+        &self,
+        caller: &Caller,
+        code: &str,
+        state: &str,
+    ) -> Result<Integration, CoreError> {
         let state_hash = secret_hash(state);
         let claimed = self
             .store
@@ -149,17 +165,63 @@ impl Core {
                 });
             }
         };
-        // The code is spent at Slack now, so the state is too.
-        self.store.delete_oauth_state(&state_hash).await?;
+        // The code is spent at Slack now, so the state is too; failing to say so only
+        // leaves it claimed until it expires, while the tokens still need a home.
+        if let Err(err) = self.store.delete_oauth_state(&state_hash).await {
+            tracing::warn!(error = %err, "could not delete a spent OAuth state");
+        }
+        let kept = self.keep_grant(claimed, &grant).await;
+        match &kept {
+            // Kept: as the integration's, or under a reconnect token; or already revoked.
+            Ok(_)
+            | Err(CoreError::IntegrationAlreadyExists(_) | CoreError::WorkspaceMismatch { .. }) => {
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "a fresh install could not be kept; revoking its token");
+                self.revoke_unkept(&grant.installation.workspace_id, &grant.access_token)
+                    .await;
+            }
+        }
+        kept
+    }
+
+    async fn keep_grant(
+        &self,
+        claimed: ClaimedState,
+        grant: &OAuthGrant,
+    ) -> Result<Integration, CoreError> {
         let mut installation = grant.installation.clone();
         installation.bot_id = self.auth_test_patiently(&grant.access_token).await?.bot_id;
-
         match claimed.reconnect_integration_id {
             Some(id) => {
-                self.reconnect_in_place(id, &claimed.team_id, &installation, &grant)
+                self.reconnect_in_place(id, &claimed.team_id, &installation, grant)
                     .await
             }
-            None => self.install(claimed.team_id, installation, &grant).await,
+            None => self.install(claimed.team_id, installation, grant).await,
+        }
+    }
+
+    /// Revokes (best effort) a token Slack issued that we are not keeping, unless an
+    /// integration of the workspace holds the very same token: Slack may hand an
+    /// installation's bot token out again.
+    pub(super) async fn revoke_unkept(&self, workspace_id: &str, token: &SecretString) {
+        let held = match self.store.workspace_tokens(workspace_id).await {
+            Ok(held) => held,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot tell whether a token is in use; not revoking it");
+                return;
+            }
+        };
+        let in_use = held.iter().any(|(team, sealed)| {
+            self.cipher
+                .decrypt(sealed, &token_binding(team, workspace_id))
+                .is_ok_and(|kept| kept.expose_secret() == token.expose_secret())
+        });
+        if in_use {
+            return;
+        }
+        if let Err(err) = self.slack.auth_revoke(token).await {
+            tracing::warn!(error = %err, "could not revoke a token we are not keeping");
         }
     }
 
@@ -252,9 +314,8 @@ impl Core {
             .ok_or(CoreError::OAuthStateInvalid)?;
         if existing.workspace_id.as_str() != installation.workspace_id {
             // We will not keep a token for a workspace nobody asked to connect.
-            if let Err(err) = self.slack.auth_revoke(&grant.access_token).await {
-                tracing::warn!(error = %err, "could not revoke the token of a mismatched reconnect");
-            }
+            self.revoke_unkept(&installation.workspace_id, &grant.access_token)
+                .await;
             return Err(CoreError::WorkspaceMismatch {
                 integration_id: id,
                 expected: existing.workspace_id.to_string(),
@@ -278,17 +339,27 @@ impl Core {
         caller: &Caller,
         id: IntegrationId,
         reconnect_token: &str,
+        request_id: Option<&RequestId>,
     ) -> Result<Integration, CoreError> {
         oauth_param("reconnect_token", reconnect_token).map_err(CoreError::invalid)?;
         let found = self.store.get_integration(id).await?;
         caller
             .visible(found)
             .map_err(|d| CoreError::denied(d, "integration", id))?;
-        let integration = self
+        let token_hash = secret_hash(reconnect_token);
+        let request = request_id.map(|request_id| {
+            request_key(
+                caller,
+                "ReconnectIntegration",
+                request_id,
+                &[id.as_uuid().as_bytes(), &token_hash],
+            )
+        });
+        let outcome = self
             .store
-            .reconnect_with(id, &secret_hash(reconnect_token))
-            .await?
-            .ok_or(CoreError::ReconnectTokenInvalid)?;
+            .reconnect_with(id, &token_hash, request.as_ref())
+            .await?;
+        let integration = settled(outcome, request_id)?.ok_or(CoreError::ReconnectTokenInvalid)?;
         tracing::info!(integration_id = %id, "integration reconnected");
         Ok(integration)
     }

@@ -58,6 +58,11 @@ pub enum CoreError {
     MessageNotFound { internal_message_id: String },
     #[error("message {internal_message_id} has not reached Slack")]
     MessageNotDelivered { internal_message_id: String },
+    #[error("request id {request_id} was used for a different request")]
+    RequestIdReused { request_id: String },
+    /// A batch item left untried: the call's deadline or an outage stopped the batch first.
+    #[error("not attempted")]
+    NotAttempted { retry_after: Duration },
     #[error("{resource} {id} not found")]
     NotFound { resource: &'static str, id: String },
     #[error("permission denied")]
@@ -114,6 +119,10 @@ impl From<StoreError> for CoreError {
                     retry_after: Duration::from_secs(1),
                 }
             }
+            StoreError::Deadline => Self::Unavailable {
+                dependency: "database",
+                retry_after: Duration::from_secs(1),
+            },
             other => Self::Internal(Box::new(other)),
         }
     }

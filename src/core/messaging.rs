@@ -6,11 +6,16 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Core, CoreError, integrations::RESOURCE_PAGE, page_token::TimeCursor};
+use super::{
+    Core, CoreError,
+    integrations::RESOURCE_PAGE,
+    page_token::TimeCursor,
+    requests::{request_key, settled},
+};
 use crate::{
     domain::{
         Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, Integration, IntegrationId,
-        IntegrationStatus, OutboundMessage,
+        IntegrationStatus, OutboundMessage, RequestId,
     },
     slack::ThreadMessage,
     store::{Enqueued, NewDelivery, NewPost},
@@ -26,6 +31,16 @@ pub struct Capability {
     pub channel_configured: bool,
     /// Empty when `can_send`.
     pub reason: String,
+}
+
+/// UpdateMessage (`replacement` set) or DeleteMessage.
+pub struct EditRequest {
+    pub integration_id: IntegrationId,
+    pub internal_message_id: String,
+    pub replacement: Option<OutboundMessage>,
+    pub request_id: Option<RequestId>,
+    /// Return when the change is final or by this instant, whichever comes first.
+    pub wait_until: Option<Instant>,
 }
 
 pub struct SendRequest {
@@ -153,7 +168,7 @@ impl Core {
                 });
             }
         };
-        self.maybe_wait(delivery, wait_until).await
+        Ok(self.maybe_wait(delivery, wait_until).await)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -191,14 +206,14 @@ impl Core {
         })
     }
 
-    async fn maybe_wait(
+    pub(super) async fn maybe_wait(
         &self,
         delivery: Delivery,
         wait_until: Option<Instant>,
-    ) -> Result<Delivery, CoreError> {
+    ) -> Delivery {
         match wait_until {
             Some(until) if !delivery.state.is_final() => self.wait_for(delivery, until).await,
-            _ => Ok(delivery),
+            _ => delivery,
         }
     }
 
@@ -217,23 +232,24 @@ impl Core {
     }
 
     /// UpdateMessage (`Some(message)`) and DeleteMessage (`None`): queued behind the post
-    /// they change, in its channel.
+    /// they change, in its channel. Each call is one change, unless it repeats an earlier
+    /// call's `request_id`; a message already being deleted is not deleted twice.
     pub async fn edit_message(
         &self,
         caller: &Caller,
-        integration_id: IntegrationId,
-        internal_message_id: &str,
-        replacement: Option<OutboundMessage>,
-        wait_until: Option<Instant>,
+        edit: EditRequest,
     ) -> Result<Delivery, CoreError> {
-        let integration = self.active_integration(caller, integration_id).await?;
-        let target = self.sent_message(&integration, internal_message_id).await?;
-        let (kind, payload) = match &replacement {
+        let integration = self.active_integration(caller, edit.integration_id).await?;
+        let target = self
+            .sent_message(&integration, &edit.internal_message_id)
+            .await?;
+        let (kind, method, payload) = match &edit.replacement {
             Some(message) => (
                 DeliveryKind::Update,
+                "UpdateMessage",
                 serde_json::to_value(message).map_err(|e| CoreError::Internal(Box::new(e)))?,
             ),
-            None => (DeliveryKind::Delete, serde_json::json!({})),
+            None => (DeliveryKind::Delete, "DeleteMessage", serde_json::json!({})),
         };
         let new = self.new_delivery(
             &integration,
@@ -245,11 +261,21 @@ impl Core {
             payload,
             Some(target.id),
         )?;
-        // Updates and deletes are not deduplicated: each call is one change.
-        let delivery = match self.store.enqueue(&new).await? {
-            Enqueued::Created(d) | Enqueued::Existing(d) | Enqueued::Conflict(d) => d,
-        };
-        self.maybe_wait(delivery, wait_until).await
+        let request = edit.request_id.as_ref().map(|request_id| {
+            request_key(
+                caller,
+                method,
+                request_id,
+                &[
+                    integration.id.as_uuid().as_bytes(),
+                    target.id.as_bytes(),
+                    &new.payload_hash,
+                ],
+            )
+        });
+        let outcome = self.store.enqueue_edit(&new, request.as_ref()).await?;
+        let delivery = settled(outcome, edit.request_id.as_ref())?;
+        Ok(self.maybe_wait(delivery, edit.wait_until).await)
     }
 
     /// The thread a message belongs to, from Slack (`conversations.replies`).
@@ -279,21 +305,24 @@ impl Core {
             .map_err(CoreError::from_slack)
     }
 
-    /// Whether a message sent now would go out, and if not, why.
+    /// Whether a message sent now would go out, and if not, why. The token check counts
+    /// as a health check: a dead token makes the integration REVOKED here too.
     pub async fn validate_messaging_capability(
         &self,
         caller: &Caller,
         integration_id: IntegrationId,
     ) -> Result<Capability, CoreError> {
         let integration = self.get_integration(caller, integration_id).await?;
+        let was_active = integration.status() == IntegrationStatus::Active;
+        let token_problem = self.test_token(&integration).await.err().map(|e| e.label());
+        let integration = match token_problem {
+            Some(_) => self.get_integration(caller, integration_id).await?,
+            None => integration,
+        };
         let integration_active = integration.status() == IntegrationStatus::Active;
         let channel = integration.notification_channel.as_ref();
         let channel_configured = channel.is_some_and(|c| c.state == ChannelState::Ready);
-        let token_problem = match self.access_token(&integration).await {
-            Ok(token) => self.slack.auth_test(&token).await.err().map(|e| e.label()),
-            Err(_) => Some("token_unavailable".to_owned()),
-        };
-        let reason = if !integration_active {
+        let reason = if !was_active {
             format!(
                 "integration_{}",
                 integration.status_reason().unwrap_or("not_active")
@@ -315,29 +344,30 @@ impl Core {
         })
     }
 
-    /// Waits until the delivery is final or `until`; either way answers its current state.
-    async fn wait_for(&self, delivery: Delivery, until: Instant) -> Result<Delivery, CoreError> {
+    /// Waits until the delivery is final or `until`; either way answers its latest state.
+    async fn wait_for(&self, delivery: Delivery, until: Instant) -> Delivery {
         loop {
             let now = Instant::now();
             if now >= until {
                 break;
             }
             tokio::time::sleep(WAIT_POLL.min(until - now)).await;
-            match self.store.delivery_state(delivery.id).await {
-                Ok(Some(state)) if state.is_final() => break,
-                Ok(_) => {}
+            match crate::deadline::within(self.store.delivery_state(delivery.id)).await {
+                Some(Ok(Some(state))) if state.is_final() => break,
+                Some(Ok(_)) => {}
                 // The delivery is committed; a hiccup here only ends the wait early.
-                Err(err) => {
+                Some(Err(err)) => {
                     tracing::warn!(error = %err, "stopped waiting for a delivery");
                     break;
                 }
+                None => break,
             }
         }
-        Ok(self
-            .store
-            .get_delivery(delivery.id)
-            .await?
-            .unwrap_or(delivery))
+        // Committed either way: when its state cannot be read now, the last one known does.
+        match self.store.get_delivery(delivery.id).await {
+            Ok(Some(latest)) => latest,
+            _ => delivery,
+        }
     }
 
     pub async fn get_delivery(&self, caller: &Caller, id: Uuid) -> Result<Delivery, CoreError> {

@@ -1,6 +1,7 @@
 //! Use cases. Knows nothing of gRPC: takes domain values, returns domain values or a
 //! `CoreError`.
 
+mod batch;
 mod channels;
 mod connect;
 mod error;
@@ -9,17 +10,21 @@ mod integrations;
 mod messaging;
 mod monitoring;
 pub mod page_token;
+mod reconnects;
+mod requests;
 mod rotation;
 pub mod secrets;
 
 use std::time::Duration;
 
+pub use batch::BatchRequest;
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CoreError, DuplicateInstall};
 pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
-pub use messaging::{Capability, SendRequest};
+pub use messaging::{Capability, EditRequest, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
+pub use reconnects::run_reconnect_sweep;
 pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};
 
 use crate::{
@@ -81,5 +86,25 @@ impl Core {
 
     pub fn token_refresher(&self) -> TokenRefresher {
         TokenRefresher::new(self.store.clone(), self.oauth.clone(), self.cipher.clone())
+    }
+}
+
+/// Runs `round` at once and then every `every`, until `stop` turns true (or is dropped).
+async fn periodically<F, Fut>(
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
+        }
+        round().await;
     }
 }

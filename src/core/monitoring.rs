@@ -54,16 +54,15 @@ impl WorkspacePacer {
 }
 
 impl Core {
-    /// `auth.test` with the integration's token; the verdict updates its status.
-    async fn check(&self, integration: &Integration) -> HealthReport {
-        let started = Instant::now();
+    /// `auth.test` with the integration's token; the verdict updates its status (a dead
+    /// token makes it REVOKED), whoever asked.
+    pub(super) async fn test_token(&self, integration: &Integration) -> Result<(), SlackError> {
         let outcome = match self.access_token(integration).await {
             Ok(token) => self.slack.auth_test(&token).await.map(|_| ()),
             Err(_) => Err(SlackError::Api {
                 code: "token_unavailable".into(),
             }),
         };
-        let latency = started.elapsed();
         let verdict = match &outcome {
             Ok(()) => Some((Condition::Healthy, None)),
             // Being told to slow down says nothing about the token.
@@ -81,6 +80,12 @@ impl Core {
         {
             tracing::warn!(integration_id = %integration.id, error = %err, "could not record a health check");
         }
+        outcome
+    }
+
+    async fn check(&self, integration: &Integration) -> HealthReport {
+        let started = Instant::now();
+        let outcome = self.test_token(integration).await;
         HealthReport {
             integration_id: integration.id,
             team_id: integration.team_id.to_string(),
@@ -88,7 +93,7 @@ impl Core {
             healthy: outcome.is_ok(),
             error: outcome.err().map(|e| e.label()),
             check_time: Utc::now(),
-            latency,
+            latency: started.elapsed(),
         }
     }
 

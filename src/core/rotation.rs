@@ -8,13 +8,12 @@ use chrono::Utc;
 
 use super::{
     CoreError,
-    connect::seal,
     secrets::{TokenCipher, token_binding},
 };
 use crate::{
     domain::{Condition, IntegrationId},
     slack::{SlackError, SlackOAuth},
-    store::Store,
+    store::{Store, TokenSet},
 };
 
 /// Refresh this long before expiry, as Slack's SDKs do.
@@ -84,9 +83,26 @@ impl TokenRefresher {
                 .inc()
         };
         match self.oauth.refresh(&refresh_token).await {
-            Ok(grant) => {
-                let tokens = seal(&self.cipher, &locked.team_id, &locked.workspace_id, &grant);
-                locked.save(&tokens).await?;
+            Ok(fresh) => {
+                // Anything the answer left out keeps its old value.
+                let tokens = TokenSet {
+                    access_token_enc: self.cipher.encrypt(&fresh.access_token, &binding),
+                    refresh_token_enc: fresh
+                        .refresh_token
+                        .as_ref()
+                        .map(|t| self.cipher.encrypt(t, &binding))
+                        .or_else(|| locked.refresh_token_enc.clone()),
+                    token_expire_time: fresh
+                        .expires_in
+                        .and_then(|d| chrono::Duration::from_std(d).ok())
+                        .map(|d| Utc::now() + d)
+                        .or(locked.token_expire_time),
+                };
+                if let Err(err) = locked.save(&tokens).await {
+                    // Slack spent the old refresh token: these are the only live ones.
+                    tracing::warn!(integration_id = %id, error = %err, "saving refreshed tokens again");
+                    self.store.save_rotated_tokens(id, &tokens).await?;
+                }
                 counter("rotated");
                 tracing::info!(integration_id = %id, "token refreshed");
                 Ok(Refreshed::Rotated)
@@ -110,27 +126,22 @@ impl TokenRefresher {
     }
 
     /// Refreshes every token due within [`REFRESH_AHEAD`], every `every`, until `stop`.
-    pub async fn run(self, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let mut ticker = tokio::time::interval(every);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => {}
-                changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
+    pub async fn run(self, every: Duration, stop: tokio::sync::watch::Receiver<bool>) {
+        super::periodically(every, stop, || self.refresh_due()).await;
+    }
+
+    async fn refresh_due(&self) {
+        let horizon = Utc::now() + chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or_default();
+        let due = match self.store.tokens_expiring(horizon).await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "token refresh sweep skipped");
+                return;
             }
-            let horizon =
-                Utc::now() + chrono::Duration::from_std(REFRESH_AHEAD).unwrap_or_default();
-            let due = match self.store.tokens_expiring(horizon).await {
-                Ok(due) => due,
-                Err(err) => {
-                    tracing::warn!(error = %err, "token refresh sweep skipped");
-                    continue;
-                }
-            };
-            for id in due {
-                if let Err(err) = self.refresh(id, None).await {
-                    tracing::warn!(integration_id = %id, error = %err, "token refresh sweep failed");
-                }
+        };
+        for id in due {
+            if let Err(err) = self.refresh(id, None).await {
+                tracing::warn!(integration_id = %id, error = %err, "token refresh sweep failed");
             }
         }
     }

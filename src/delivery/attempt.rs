@@ -184,7 +184,8 @@ impl Engine {
     }
 
     /// `chat.update` / `chat.delete` of a posted message. Both are safe to repeat, so an
-    /// unknown outcome needs no reconciliation: a repeated delete finds nothing to delete.
+    /// unknown outcome needs no reconciliation. A delete that finds nothing to delete (ours
+    /// repeated, or someone deleted it in Slack) got what it asked for.
     async fn edit(
         &self,
         head: &Claimed,
@@ -195,11 +196,7 @@ impl Engine {
         let result = match head.kind() {
             Some(DeliveryKind::Delete) => {
                 match self.slack.chat_delete(token, &head.channel_id, ts).await {
-                    Err(SlackError::Api { code })
-                        if code == "message_not_found" && head.attempt_start_time.is_some() =>
-                    {
-                        Ok(())
-                    }
+                    Err(SlackError::Api { code }) if code == "message_not_found" => Ok(()),
                     other => other,
                 }
             }

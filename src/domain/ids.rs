@@ -6,6 +6,24 @@ use super::FieldViolation;
 
 const TEAM_ID_MAX_CHARS: usize = 128;
 
+/// A caller's opaque name for something: at most `max_chars` characters, none of them
+/// control characters, and no surrounding whitespace.
+pub(super) fn opaque_text(field: &str, raw: &str, max_chars: usize) -> Result<(), FieldViolation> {
+    if raw.chars().count() > max_chars {
+        return Err(FieldViolation::new(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
+    }
+    if raw.chars().any(char::is_control) || raw.trim() != raw {
+        return Err(FieldViolation::new(
+            field,
+            "must not contain control characters or surrounding whitespace",
+        ));
+    }
+    Ok(())
+}
+
 /// The host product's team (tenant): an opaque string of 1-128 printable characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TeamId(String);
@@ -15,18 +33,7 @@ impl TeamId {
         if raw.is_empty() {
             return Err(FieldViolation::new(field, "is required"));
         }
-        if raw.chars().count() > TEAM_ID_MAX_CHARS {
-            return Err(FieldViolation::new(
-                field,
-                format!("must be at most {TEAM_ID_MAX_CHARS} characters"),
-            ));
-        }
-        if raw.chars().any(char::is_control) || raw.trim() != raw {
-            return Err(FieldViolation::new(
-                field,
-                "must not contain control characters or surrounding whitespace",
-            ));
-        }
+        opaque_text(field, raw, TEAM_ID_MAX_CHARS)?;
         Ok(Self(raw.to_owned()))
     }
 

@@ -8,6 +8,7 @@ mod ids;
 mod integration;
 mod message;
 mod platform;
+mod request_id;
 mod template;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -22,6 +23,7 @@ pub use message::{
     MAX_TEXT_CHARS, MessageInput, OutboundMessage, parse_internal_message_id, parse_message_type,
 };
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
+pub use request_id::RequestId;
 
 /// Why a value was refused. `field` names the request field so the transport layer can build
 /// a BadRequest field violation without knowing the rule.

@@ -90,19 +90,25 @@ impl SlackClient {
         token: &SecretString,
         form: &[(&str, &str)],
     ) -> Result<T, SlackError> {
-        let response = self
-            .http
-            .post(self.method_url(method))
-            .bearer_auth(token.expose_secret())
-            .form(form)
-            .send()
+        // Within an RPC, an answer after the caller's deadline is no use to anyone.
+        let call = async {
+            let response = self
+                .http
+                .post(self.method_url(method))
+                .bearer_auth(token.expose_secret())
+                .form(form)
+                .send()
+                .await
+                .map_err(|e| SlackError::from_transport(&e))?;
+            let response = check_status(response)?;
+            response
+                .json::<serde_json::Value>()
+                .await
+                .map_err(|e| SlackError::from_transport(&e))
+        };
+        let body = crate::deadline::within(call)
             .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        let response = check_status(response)?;
-        let body: serde_json::Value = response
-            .json()
-            .await
-            .map_err(|e| SlackError::from_transport(&e))?;
+            .unwrap_or(Err(SlackError::Timeout))?;
         decode_envelope(body)
     }
 }

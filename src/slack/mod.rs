@@ -14,5 +14,5 @@ pub use client::{AuthTest, SlackClient};
 pub use conversations::Conversation;
 pub use error::{SlackError, SlackErrorClass};
 pub use events::{EventEnvelope, SlackEvent};
-pub use oauth::{OAuthGrant, SlackOAuth};
+pub use oauth::{OAuthGrant, RefreshedTokens, SlackOAuth};
 pub use signature::{SIGNATURE_WINDOW_SECS, SignatureError, SignatureVerifier};

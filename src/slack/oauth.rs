@@ -77,6 +77,8 @@ pub struct SlackOAuth {
     client: OAuthClient,
     slack: SlackClient,
     scopes: String,
+    client_id: String,
+    client_secret: SecretString,
 }
 
 impl SlackOAuth {
@@ -93,6 +95,8 @@ impl SlackOAuth {
             client,
             slack,
             scopes: config.scopes.join(","),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
         }
     }
 
@@ -120,19 +124,56 @@ impl SlackOAuth {
     }
 }
 
+/// What a token refresh must carry to be of use. Slack's answer has the install's shape,
+/// but the team, bot and scopes are known already: a field missing there must not throw
+/// away tokens Slack has already issued (and for which it spent the refresh token).
+#[derive(Deserialize)]
+struct RefreshAnswer {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+/// The tokens a refresh gave; `None` where the answer left something out.
+pub struct RefreshedTokens {
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
+    pub expires_in: Option<Duration>,
+}
+
 impl SlackOAuth {
     /// `oauth.v2.access` with `grant_type=refresh_token`: new (rotated) tokens. The
     /// refresh token is single use at Slack, so callers must make this single-flight.
-    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<OAuthGrant, SlackError> {
-        let http = self.slack.http().clone();
-        let refresh_token = oauth2::RefreshToken::new(refresh_token.expose_secret().to_owned());
+    pub async fn refresh(
+        &self,
+        refresh_token: &SecretString,
+    ) -> Result<RefreshedTokens, SlackError> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose_secret()),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.expose_secret()),
+        ];
         let response = self
-            .client
-            .exchange_refresh_token(&refresh_token)
-            .request_async(&move |request| send(http.clone(), request))
+            .slack
+            .http()
+            .post(self.slack.method_url("oauth.v2.access"))
+            .form(&form)
+            .send()
             .await
-            .map_err(from_oauth_error)?;
-        grant_from(response)
+            .map_err(|e| SlackError::from_transport(&e))?;
+        let body: serde_json::Value = check_status(response)?
+            .json()
+            .await
+            .map_err(|e| SlackError::from_transport(&e))?;
+        let answer: RefreshAnswer = decode_envelope(body)?;
+        Ok(RefreshedTokens {
+            access_token: SecretString::from(answer.access_token),
+            refresh_token: answer.refresh_token.map(SecretString::from),
+            expires_in: answer.expires_in.map(Duration::from_secs),
+        })
     }
 }
 

@@ -47,6 +47,8 @@ pub enum FaultKind {
     /// slow to process a request it has received (the call is listed in `/_sim/calls`
     /// while it waits).
     Hold,
+    /// Do the work, then answer without these top-level fields of the JSON body.
+    OmitFields { fields: Vec<String> },
 }
 
 impl Fault {

@@ -100,7 +100,9 @@ pub async fn dispatch(
     let mut after_work = None;
     if let Some(fault) = fault {
         match fault.kind {
-            kind @ (FaultKind::RecordThenDelay { .. } | FaultKind::RecordThenDrop) => {
+            kind @ (FaultKind::RecordThenDelay { .. }
+            | FaultKind::RecordThenDrop
+            | FaultKind::OmitFields { .. }) => {
                 after_work = Some(kind);
             }
             FaultKind::Delay { .. } => {
@@ -119,11 +121,10 @@ pub async fn dispatch(
         }
     }
 
-    if method == "oauth.v2.access" {
-        return state.with(|inner| oauth::access(inner, &headers, &params));
-    }
-
     let response = state.with(|inner| {
+        if method == "oauth.v2.access" {
+            return oauth::access(inner, &headers, &params);
+        }
         let (token, workspace) = match authenticate(inner, token.as_deref()) {
             Ok(found) => found,
             Err(code) => return slack_error(code),
@@ -159,8 +160,26 @@ pub async fn dispatch(
             response
         }
         Some(FaultKind::RecordThenDrop) => dropped_connection(),
+        Some(FaultKind::OmitFields { fields }) => without_fields(response, &fields).await,
         _ => response,
     }
+}
+
+/// The answer with some top-level JSON fields left out.
+async fn without_fields(response: Response, fields: &[String]) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut json) = serde_json::from_slice::<Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    if let Some(object) = json.as_object_mut() {
+        for field in fields {
+            object.remove(field);
+        }
+    }
+    (parts.status, Json(json)).into_response()
 }
 
 /// A 200 whose body breaks off: the client sees the connection drop mid-answer.

@@ -100,7 +100,7 @@ pub struct NewPost<'a> {
 }
 
 /// The lane bookkeeping of a committed delivery, and the delivery as stored.
-async fn finish_enqueue(
+pub(super) async fn finish_enqueue(
     conn: &mut PgConnection,
     id: Uuid,
     workspace_id: &str,
@@ -159,7 +159,10 @@ async fn existing(
     }))
 }
 
-async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Option<Delivery>, StoreError> {
+pub(super) async fn fetch(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<Delivery>, StoreError> {
     let row: Option<DeliveryRow> = sqlx::query_as(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
     ))
@@ -169,34 +172,42 @@ async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Option<Delivery>, St
     row.map(Delivery::try_from).transpose()
 }
 
+/// Inserts the delivery; `None` when a post or reply with its message id exists.
+pub(super) async fn insert(
+    conn: &mut PgConnection,
+    new: &NewDelivery,
+) -> Result<Option<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
+             kind, internal_message_id, parent_internal_message_id, message_type,
+             payload, payload_hash, target_delivery_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (integration_id, internal_message_id)
+             WHERE kind IN ('post', 'reply') DO NOTHING
+         RETURNING id",
+    )
+    .bind(new.id)
+    .bind(new.integration_id.as_uuid())
+    .bind(&new.team_id)
+    .bind(&new.workspace_id)
+    .bind(&new.channel_id)
+    .bind(new.kind.as_str())
+    .bind(&new.internal_message_id)
+    .bind(&new.parent_internal_message_id)
+    .bind(&new.message_type)
+    .bind(&new.payload)
+    .bind(&new.payload_hash)
+    .bind(new.target_delivery_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
 impl Store {
     /// Commits the delivery (or finds the one this id already made) and wakes the workers.
     pub async fn enqueue(&self, new: &NewDelivery) -> Result<Enqueued, StoreError> {
         retrying("enqueue", || async move {
             let mut tx = self.pool.begin().await?;
-            let inserted: Option<Uuid> = sqlx::query_scalar(
-                "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
-                     kind, internal_message_id, parent_internal_message_id, message_type,
-                     payload, payload_hash, target_delivery_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                 ON CONFLICT (integration_id, internal_message_id)
-                     WHERE kind IN ('post', 'reply') DO NOTHING
-                 RETURNING id",
-            )
-            .bind(new.id)
-            .bind(new.integration_id.as_uuid())
-            .bind(&new.team_id)
-            .bind(&new.workspace_id)
-            .bind(&new.channel_id)
-            .bind(new.kind.as_str())
-            .bind(&new.internal_message_id)
-            .bind(&new.parent_internal_message_id)
-            .bind(&new.message_type)
-            .bind(&new.payload)
-            .bind(&new.payload_hash)
-            .bind(new.target_delivery_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let inserted = insert(&mut tx, new).await?;
             let outcome = match inserted {
                 Some(id) => Enqueued::Created(
                     finish_enqueue(&mut tx, id, &new.workspace_id, &new.channel_id).await?,

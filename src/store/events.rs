@@ -58,7 +58,9 @@ impl Store {
 
     /// Marks the workspace's integrations REVOKED (only those whose bot user is in
     /// `bot_users`, when given), except those connected after the event happened: a
-    /// re-install must survive a late revocation. Returns how many changed.
+    /// re-install must survive a late revocation. Slack's `event_time` has whole seconds,
+    /// so the connect time is compared at that resolution (an uninstall in the second of
+    /// the install still counts). Returns how many changed.
     pub async fn revoke_workspace(
         &self,
         workspace_id: &str,
@@ -70,7 +72,8 @@ impl Store {
             let mut tx = self.pool.begin().await?;
             let revoked: Vec<(uuid::Uuid, String)> = sqlx::query_as(
                 "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
-                 WHERE workspace_id = $1 AND connect_time <= $3 AND condition <> 'revoked'
+                 WHERE workspace_id = $1 AND date_trunc('second', connect_time) <= $3
+                   AND condition <> 'revoked'
                    AND ($4::text[] IS NULL OR bot_user_id = ANY($4))
                  RETURNING id, team_id",
             )

@@ -7,6 +7,7 @@ use super::{
     audit::{self, AuditAction},
     integration_row::{COLUMNS, IntegrationRow, VIEW},
     oauth::{self, NewReconnect},
+    requests::{self, Idempotent, RequestKey, Seen},
     retrying,
 };
 use crate::domain::{Condition, Installation, Integration, IntegrationId, IntegrationName, TeamId};
@@ -187,21 +188,35 @@ impl Store {
     }
 
     /// Consumes a reconnect token (single use) and applies the tokens it holds, in one
-    /// transaction. `None` when the token is unknown, used, expired or for another
-    /// integration (then it is left as it was).
+    /// transaction, under `request` when the caller gave a request id. `None` when the
+    /// token is unknown, used, expired or for another integration (then it is left as it
+    /// was), or, for a repeat, when the integration is gone.
     pub async fn reconnect_with(
         &self,
         id: IntegrationId,
         token_hash: &[u8],
-    ) -> Result<Option<Integration>, StoreError> {
+        request: Option<&RequestKey>,
+    ) -> Result<Idempotent<Option<Integration>>, StoreError> {
         retrying("reconnect_with", || async move {
             let mut tx = self.pool.begin().await?;
+            if let Some(key) = request {
+                match requests::take(&mut tx, key).await? {
+                    Seen::New => {}
+                    Seen::Reused => return Ok(Idempotent::Reused),
+                    Seen::Repeat(_) => {
+                        return Ok(Idempotent::Repeat(fetch_by_id(&mut tx, id, false).await?));
+                    }
+                }
+            }
             let Some(held) = oauth::take_reconnect(&mut tx, id, token_hash).await? else {
-                return Ok(None);
+                return Ok(Idempotent::Done(None));
             };
             let updated = apply_tokens_in(&mut tx, id, &held.installation, &held.tokens).await?;
+            if let (Some(key), Some(_)) = (request, &updated) {
+                requests::answer(&mut tx, key, id.as_uuid()).await?;
+            }
             tx.commit().await?;
-            Ok(updated)
+            Ok(Idempotent::Done(updated))
         })
         .await
     }

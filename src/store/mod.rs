@@ -4,12 +4,14 @@
 mod audit;
 mod channels;
 mod deliveries;
+mod edits;
 mod events;
 mod integration_row;
 mod integrations;
 mod lease;
 mod oauth;
 mod outbox;
+mod requests;
 mod stats;
 mod tokens;
 
@@ -21,8 +23,9 @@ pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
 pub use lease::{Finished, HeldLane};
-pub use oauth::{ClaimedState, NewOAuthState, NewReconnect};
+pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
+pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::LockedTokens;
 
@@ -36,6 +39,9 @@ pub enum StoreError {
     /// A unique constraint refused the write.
     #[error("unique constraint {constraint} violated")]
     UniqueViolation { constraint: String },
+    /// The call's deadline came before the database answered.
+    #[error("no answer from the database before the call's deadline")]
+    Deadline,
     #[error("database error")]
     Internal(#[source] sqlx::Error),
 }
@@ -78,6 +84,8 @@ const RETRY_PAUSES: &[Duration] = &[
 
 /// Runs `op` again while it fails transiently, then gives up with the last error.
 /// `op` must be safe to repeat: each call is one whole transaction or one statement.
+/// Within a call, no try outlasts the call's deadline and no retry starts that could not
+/// finish before it: the caller hears UNAVAILABLE in time instead of being cut off.
 async fn retrying<T, F, Fut>(what: &'static str, mut op: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
@@ -85,15 +93,27 @@ where
 {
     let mut pauses = RETRY_PAUSES.iter();
     loop {
-        match op().await {
-            Err(err) if err.is_transient() => match pauses.next() {
-                Some(pause) => {
-                    tracing::warn!(operation = what, error = %err, "transient database error, retrying");
+        let Some(outcome) = crate::deadline::within(op()).await else {
+            tracing::warn!(
+                operation = what,
+                "database too slow for the call's deadline"
+            );
+            return Err(StoreError::Deadline);
+        };
+        match outcome {
+            Err(err) if err.is_transient() => {
+                let jittered = pauses.next().map(|pause| {
                     let jitter = rand::random::<u64>() % (pause.as_millis() as u64 / 2 + 1);
-                    tokio::time::sleep(*pause + Duration::from_millis(jitter)).await;
+                    *pause + Duration::from_millis(jitter)
+                });
+                match jittered.filter(|pause| crate::deadline::allows(*pause)) {
+                    Some(pause) => {
+                        tracing::warn!(operation = what, error = %err, "transient database error, retrying");
+                        tokio::time::sleep(pause).await;
+                    }
+                    None => return Err(err),
                 }
-                None => return Err(err),
-            },
+            }
             other => return other,
         }
     }

@@ -117,6 +117,62 @@ impl Store {
     }
 }
 
+/// A reconnect token that expired unused, taken out of the store: its tokens are sealed
+/// for (`team_id`, `workspace_id`).
+pub struct ExpiredReconnect {
+    pub team_id: String,
+    pub workspace_id: String,
+    pub access_token_enc: Vec<u8>,
+}
+
+impl Store {
+    /// Takes out up to `limit` reconnect tokens that expired unused (each by one replica).
+    pub async fn take_expired_reconnects(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<ExpiredReconnect>, StoreError> {
+        retrying("take_expired_reconnects", || async move {
+            let rows: Vec<(String, Option<String>, Vec<u8>)> = sqlx::query_as(
+                "DELETE FROM reconnect_tokens r USING integrations i
+                 WHERE r.integration_id = i.id AND r.token_hash IN (
+                     SELECT token_hash FROM reconnect_tokens WHERE expire_time < now()
+                     ORDER BY expire_time LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 RETURNING i.team_id, r.installation->>'workspace_id', r.access_token_enc",
+            )
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(team_id, workspace_id, access_token_enc)| ExpiredReconnect {
+                        team_id,
+                        workspace_id: workspace_id.unwrap_or_default(),
+                        access_token_enc,
+                    },
+                )
+                .collect())
+        })
+        .await
+    }
+
+    /// The sealed access token of every integration of the workspace, with its team.
+    pub async fn workspace_tokens(
+        &self,
+        workspace_id: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        retrying("workspace_tokens", || async move {
+            Ok(sqlx::query_as(
+                "SELECT team_id, access_token_enc FROM integrations WHERE workspace_id = $1",
+            )
+            .bind(workspace_id)
+            .fetch_all(&self.pool)
+            .await?)
+        })
+        .await
+    }
+}
+
 pub(super) async fn insert_reconnect(
     conn: &mut PgConnection,
     integration_id: IntegrationId,

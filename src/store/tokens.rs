@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::{Store, StoreError, integrations::TokenSet};
+use super::{Store, StoreError, integrations::TokenSet, retrying};
 use crate::domain::{Condition, IntegrationId};
 
 /// An integration's tokens, locked (`FOR UPDATE`) until `save`, `mark` or drop.
@@ -68,20 +68,46 @@ impl Store {
     }
 }
 
+/// Rotated tokens replace the old ones; the integration is healthy again.
+async fn put_rotated(
+    conn: &mut sqlx::PgConnection,
+    id: IntegrationId,
+    tokens: &TokenSet,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE integrations SET access_token_enc = $2, refresh_token_enc = $3,
+             token_expire_time = $4, condition = 'healthy', status_reason = NULL, update_time = now()
+         WHERE id = $1",
+    )
+    .bind(id.as_uuid())
+    .bind(&tokens.access_token_enc)
+    .bind(&tokens.refresh_token_enc)
+    .bind(tokens.token_expire_time)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores rotated tokens without the lock, retrying: for when saving them under the
+    /// lock failed after Slack had already spent the old refresh token.
+    pub async fn save_rotated_tokens(
+        &self,
+        id: IntegrationId,
+        tokens: &TokenSet,
+    ) -> Result<(), StoreError> {
+        retrying("save_rotated_tokens", || async move {
+            let mut conn = self.pool.acquire().await?;
+            put_rotated(&mut conn, id, tokens).await
+        })
+        .await
+    }
+}
+
 impl LockedTokens {
     /// Stores the rotated tokens; the integration is healthy again.
     pub async fn save(mut self, tokens: &TokenSet) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE integrations SET access_token_enc = $2, refresh_token_enc = $3,
-                 token_expire_time = $4, condition = 'healthy', status_reason = NULL, update_time = now()
-             WHERE id = $1",
-        )
-        .bind(self.id.as_uuid())
-        .bind(&tokens.access_token_enc)
-        .bind(&tokens.refresh_token_enc)
-        .bind(tokens.token_expire_time)
-        .execute(&mut *self.tx)
-        .await?;
+        put_rotated(&mut self.tx, self.id, tokens).await?;
         self.tx.commit().await?;
         Ok(())
     }

@@ -8,6 +8,7 @@ async fn reconnect(app: &TestApp, id: &str, token: &str) -> Result<v1::Integrati
         .reconnect_integration(service(v1::ReconnectIntegrationRequest {
             integration_id: id.into(),
             reconnect_token: token.into(),
+            request_id: None,
         }))
         .await
         .map(|r| r.into_inner())

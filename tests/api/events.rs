@@ -268,6 +268,7 @@ async fn a_late_revocation_does_not_undo_a_reconnect() {
             switchboard::proto::v1::ReconnectIntegrationRequest {
                 integration_id: integration.id.clone(),
                 reconnect_token: token,
+                request_id: None,
             },
         ))
         .await
@@ -355,4 +356,25 @@ async fn hostile_signed_requests_are_refused_never_failed() {
         "an event type became a label"
     );
     assert!(metrics.contains("switchboard_slack_events_total{type=\"other\"}"));
+}
+
+#[tokio::test]
+async fn an_uninstall_in_the_second_of_the_install_revokes_it() {
+    let app = TestApp::spawn().await;
+    let ws = app.create_workspace("W").await;
+    let integration = app.install("team-1", &ws).await.unwrap();
+    // Slack stamps events in whole seconds: this one is the install's own second.
+    let connected = integration.connect_time.unwrap().seconds;
+
+    let uninstalled = callback(
+        "EvSAMESECOND",
+        &ws,
+        connected,
+        json!({"type": "app_uninstalled"}),
+    );
+    assert_eq!(app.post_event(&uninstalled).await.status(), 200);
+
+    let after = app.get(&integration.id).await.unwrap();
+    assert_eq!(after.status(), IntegrationStatus::Revoked);
+    assert_eq!(after.status_reason, "app_uninstalled");
 }

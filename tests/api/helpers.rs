@@ -308,15 +308,21 @@ impl TestApp {
             .map(|r| r.into_inner())
     }
 
+    /// An install started and authorised in the simulator, not completed: (code, state).
+    pub async fn authorized(&self, team_id: &str, workspace_id: &str) -> (String, String) {
+        let started = self.start_oauth(team_id).await;
+        let code = self.authorize(&started.authorize_url, workspace_id).await;
+        (code, started.state)
+    }
+
     /// The whole install: start, authorise in the simulator, complete.
     pub async fn install(
         &self,
         team_id: &str,
         workspace_id: &str,
     ) -> Result<v1::Integration, Status> {
-        let started = self.start_oauth(team_id).await;
-        let code = self.authorize(&started.authorize_url, workspace_id).await;
-        self.complete(&code, &started.state).await
+        let (code, state) = self.authorized(team_id, workspace_id).await;
+        self.complete(&code, &state).await
     }
 
     pub async fn get(&self, id: &str) -> Result<v1::Integration, Status> {

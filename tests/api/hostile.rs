@@ -102,6 +102,7 @@ async fn nul_characters_are_invalid_argument_in_every_message_rpc() {
                     request(&integration, message),
                     request(&integration, text("ok")),
                 ],
+                request_id: None,
             }))
             .await
             .unwrap()
@@ -211,6 +212,7 @@ async fn requests_past_their_methods_limit_are_resource_exhausted() {
     let item = request(&integration, text(&"y".repeat(1 << 20)));
     let batch = v1::BatchSendMessagesRequest {
         requests: vec![item; 17],
+        request_id: None,
     };
     check(
         messaging(&app)

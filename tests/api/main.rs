@@ -1,12 +1,15 @@
 //! Integration tests: one binary (one link) for the whole suite.
 
 mod auth;
+mod cancellation;
 mod channels;
+mod db_proxy;
 mod duplicates;
 mod events;
 mod helpers;
 mod hostile;
 mod http_port;
+mod idempotency;
 mod infra;
 mod leases;
 mod manage;
@@ -17,6 +20,7 @@ mod messaging_helpers;
 mod monitoring;
 mod oauth;
 mod observability;
+mod outage;
 mod processes;
 mod race;
 mod rotation;

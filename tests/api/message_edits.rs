@@ -24,6 +24,7 @@ async fn an_update_and_a_delete_follow_the_post_they_change() {
             internal_message_id: "deploy-7".into(),
             message: text("Deployed"),
             wait_for_delivery: true,
+            request_id: None,
         }))
         .await
         .unwrap()
@@ -42,6 +43,7 @@ async fn an_update_and_a_delete_follow_the_post_they_change() {
             integration_id: integration.clone(),
             internal_message_id: "deploy-7".into(),
             wait_for_delivery: true,
+            request_id: None,
         }))
         .await
         .unwrap()
@@ -55,6 +57,7 @@ async fn an_update_and_a_delete_follow_the_post_they_change() {
             integration_id: integration.clone(),
             internal_message_id: "never-sent".into(),
             wait_for_delivery: false,
+            request_id: None,
         }))
         .await
         .unwrap_err();
@@ -103,7 +106,10 @@ async fn a_batch_answers_each_item_in_order() {
         send_request(&integration, "b-4", "four", false),
     ];
     let results = messaging(&app)
-        .batch_send_messages(service(v1::BatchSendMessagesRequest { requests }))
+        .batch_send_messages(service(v1::BatchSendMessagesRequest {
+            requests,
+            request_id: None,
+        }))
         .await
         .unwrap()
         .into_inner()
@@ -135,7 +141,10 @@ async fn a_batch_answers_each_item_in_order() {
 
     let too_many = vec![send_request(&integration, "", "x", false); 1001];
     let err = messaging(&app)
-        .batch_send_messages(service(v1::BatchSendMessagesRequest { requests: too_many }))
+        .batch_send_messages(service(v1::BatchSendMessagesRequest {
+            requests: too_many,
+            request_id: None,
+        }))
         .await
         .unwrap_err();
     assert!(field_violations(&err).contains_key("requests"));
@@ -204,4 +213,27 @@ async fn a_bad_reply_reports_every_bad_field() {
     for field in ["integration_id", "parent_internal_message_id", "message"] {
         assert!(violations.contains_key(field), "{field}: {violations:?}");
     }
+}
+
+#[tokio::test]
+async fn capability_applies_what_auth_test_says_to_the_status() {
+    let app = TestApp::spawn().await;
+    let ws = app.create_workspace("W").await;
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    app.sim_post(&format!("/_sim/workspaces/{ws}/revoke"), json!({}))
+        .await;
+
+    let capability = messaging(&app)
+        .validate_messaging_capability(service(v1::ValidateMessagingCapabilityRequest {
+            integration_id: integration.clone(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert!(!capability.can_send && !capability.integration_active);
+    assert_eq!(capability.reason, "token_revoked");
+    let after = app.get(&integration).await.unwrap();
+    assert_eq!(after.status(), v1::IntegrationStatus::Revoked);
+    assert_eq!(after.status_reason, "token_revoked");
 }

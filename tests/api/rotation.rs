@@ -21,7 +21,7 @@ async fn expire_soon(app: &TestApp, id: &str) {
     .unwrap();
 }
 
-async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
+pub async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
     for _ in 0..200 {
         if done().await {
             return;
@@ -147,4 +147,44 @@ async fn a_failed_refresh_is_error_and_a_dead_refresh_token_is_revoked() {
         app.get(&integration.id).await.unwrap().status_reason,
         "invalid_refresh_token"
     );
+}
+
+#[tokio::test]
+async fn a_refresh_answer_missing_fields_it_does_not_need_is_kept() {
+    let app = TestApp::spawn().await;
+    let ws = app
+        .create_workspace_with(json!({"name": "W", "token_rotation": true}))
+        .await;
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    // Slack spends the refresh token, then answers without the install's details.
+    app.inject_fault(json!({
+        "method": "oauth.v2.access", "kind": "omit_fields", "times": 1,
+        "fields": ["bot_user_id", "team", "enterprise", "app_id", "scope", "token_type"],
+    }))
+    .await;
+    app.sim_post(&format!("/_sim/workspaces/{ws}/expire_tokens"), json!({}))
+        .await;
+
+    let sent = send(&app, send_request(&integration, "a", "x", true))
+        .await
+        .unwrap();
+
+    assert_eq!(sent.state(), v1::DeliveryState::Sent, "{sent:?}");
+    assert_eq!(refreshes(&app).await, 1);
+    let tokens = app.sim_tokens(&ws).await;
+    assert_eq!(
+        app.stored_access_token(&integration).await,
+        *tokens.last().unwrap()
+    );
+    let after = app.get(&integration).await.unwrap();
+    assert_eq!(after.status(), IntegrationStatus::Active);
+    assert!(!after.slack_workspace.unwrap().bot_user_id.is_empty());
+    // The refresh token kept is the fresh one: the next refresh works too.
+    app.sim_post(&format!("/_sim/workspaces/{ws}/expire_tokens"), json!({}))
+        .await;
+    let sent = send(&app, send_request(&integration, "b", "x", true))
+        .await
+        .unwrap();
+    assert_eq!(sent.state(), v1::DeliveryState::Sent, "{sent:?}");
+    assert_eq!(refreshes(&app).await, 2);
 }

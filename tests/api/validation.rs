@@ -59,6 +59,7 @@ async fn malformed_uuids_are_field_violations() {
         .reconnect_integration(service(v1::ReconnectIntegrationRequest {
             integration_id: "nope".into(),
             reconnect_token: String::new(),
+            request_id: None,
         }))
         .await
         .unwrap_err();

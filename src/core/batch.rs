@@ -1,0 +1,143 @@
+//! BatchSendMessages: every item is queued first, then those that asked are waited on,
+//! all within the one deadline of the call. An outage or the deadline stops the batch: the
+//! items not tried say so, and a repeat of the batch (same `request_id`) tries them without
+//! queueing again the ones that went through.
+
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{Core, CoreError, SendRequest, requests::request_key};
+use crate::{
+    domain::{Caller, Delivery, RequestId},
+    store::Seen,
+};
+
+/// An item is not started with less than this left before the deadline: its answer would
+/// not make it back.
+const ITEM_RESERVE: Duration = Duration::from_millis(100);
+/// Retry hint for items left untried because the deadline came.
+const RETRY_UNTRIED: Duration = Duration::from_secs(1);
+
+/// A batch as the core takes it: each item parsed (or why not), in order.
+pub struct BatchRequest {
+    pub items: Vec<Result<SendRequest, CoreError>>,
+    /// With the digest of the whole request, which a repeat must match.
+    pub request_id: Option<(RequestId, Vec<u8>)>,
+}
+
+/// The message id of an item sent without one, under a request id: the same item of a
+/// repeated batch gets the same id, so it is not queued twice.
+fn derived_message_id(scope: &str, request_id: &RequestId, index: usize) -> String {
+    let mut digest = Sha256::new();
+    for part in [scope, "BatchSendMessages", request_id.as_str()] {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part);
+    }
+    digest.update((index as u64).to_be_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest.finalize()[..16]);
+    Uuid::from_bytes(bytes).to_string()
+}
+
+impl Core {
+    pub async fn send_batch(
+        &self,
+        caller: &Caller,
+        batch: BatchRequest,
+    ) -> Result<Vec<Result<Delivery, CoreError>>, CoreError> {
+        // Set once the database is found down, or the deadline near: the rest wait.
+        let mut halted: Option<Duration> = None;
+        if let Some((request_id, fingerprint)) = &batch.request_id {
+            let key = request_key(
+                caller,
+                "BatchSendMessages",
+                request_id,
+                &[fingerprint.as_slice()],
+            );
+            match self
+                .store
+                .take_request_id(&key)
+                .await
+                .map_err(CoreError::from)
+            {
+                Ok(Seen::Reused) => {
+                    return Err(CoreError::RequestIdReused {
+                        request_id: request_id.as_str().to_owned(),
+                    });
+                }
+                Ok(Seen::New | Seen::Repeat(_)) => {}
+                // Nothing can be recorded, so nothing is tried: each item says so.
+                Err(CoreError::Unavailable { retry_after, .. }) => halted = Some(retry_after),
+                Err(other) => return Err(other),
+            }
+        }
+        let scope = caller.team().map(|t| t.to_string()).unwrap_or_default();
+        let mut results = Vec::with_capacity(batch.items.len());
+        let mut waits: Vec<(usize, Instant)> = Vec::new();
+        for (index, item) in batch.items.into_iter().enumerate() {
+            let mut send = match item {
+                Ok(send) => send,
+                Err(invalid) => {
+                    results.push(Err(invalid));
+                    continue;
+                }
+            };
+            if halted.is_none() && !crate::deadline::allows(ITEM_RESERVE) {
+                halted = Some(RETRY_UNTRIED);
+            }
+            if let Some(retry_after) = halted {
+                results.push(Err(CoreError::NotAttempted { retry_after }));
+                continue;
+            }
+            if let Some((request_id, _)) = &batch.request_id
+                && send.internal_message_id.is_none()
+            {
+                send.internal_message_id = Some(derived_message_id(&scope, request_id, index));
+            }
+            // Queue now, wait later: one item's wait must not hold back the next.
+            let wait_until = send.wait_until.take();
+            let outcome = self.send_message(caller, send).await;
+            match (&outcome, wait_until) {
+                (Err(CoreError::Unavailable { retry_after, .. }), _) => {
+                    halted = Some(*retry_after);
+                }
+                (Ok(_), Some(until)) => waits.push((index, until)),
+                _ => {}
+            }
+            results.push(outcome);
+        }
+        for (index, until) in waits {
+            if let Some(Ok(delivery)) = results.get_mut(index) {
+                *delivery = self.maybe_wait(delivery.clone(), Some(until)).await;
+            }
+        }
+        Ok(results)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_ids_are_stable_and_distinct() {
+        let id = RequestId::parse("request_id", Some("r-1"))
+            .unwrap()
+            .unwrap();
+        let other = RequestId::parse("request_id", Some("r-2"))
+            .unwrap()
+            .unwrap();
+        let first = derived_message_id("team-1", &id, 0);
+        assert_eq!(first, derived_message_id("team-1", &id, 0));
+        assert!(uuid::Uuid::try_parse(&first).is_ok(), "{first}");
+        for different in [
+            derived_message_id("team-1", &id, 1),
+            derived_message_id("team-2", &id, 0),
+            derived_message_id("team-1", &other, 0),
+        ] {
+            assert_ne!(first, different);
+        }
+    }
+}

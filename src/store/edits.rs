@@ -1,0 +1,73 @@
+//! Updates and deletes of posted messages, queued in their post's lane. A message is
+//! deleted once: a second delete answers the first instead of meeting `message_not_found`.
+
+use super::{
+    Store, StoreError,
+    deliveries::{NewDelivery, fetch, finish_enqueue, insert},
+    requests::{self, Idempotent, RequestKey, Seen},
+    retrying,
+};
+use crate::domain::{Delivery, DeliveryKind};
+
+impl Store {
+    /// Queues an update or delete, under `request` when the caller gave a request id.
+    pub async fn enqueue_edit(
+        &self,
+        new: &NewDelivery,
+        request: Option<&RequestKey>,
+    ) -> Result<Idempotent<Delivery>, StoreError> {
+        retrying("enqueue_edit", || async move {
+            let mut tx = self.pool.begin().await?;
+            if let Some(key) = request {
+                match requests::take(&mut tx, key).await? {
+                    Seen::New => {}
+                    Seen::Reused => return Ok(Idempotent::Reused),
+                    Seen::Repeat(made) => {
+                        let first = match made {
+                            Some(id) => fetch(&mut tx, id).await?,
+                            None => None,
+                        };
+                        return first
+                            .map(Idempotent::Repeat)
+                            .ok_or(StoreError::Internal(sqlx::Error::RowNotFound));
+                    }
+                }
+            }
+            let earlier_delete = match (new.kind, new.target_delivery_id) {
+                (DeliveryKind::Delete, Some(target)) => {
+                    // Two deletes of one message at once: the second waits for the first.
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+                        .bind(target)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query_scalar(
+                        "SELECT id FROM deliveries
+                         WHERE target_delivery_id = $1 AND kind = 'delete'
+                           AND state IN ('queued', 'retrying', 'sent')
+                         ORDER BY seq LIMIT 1",
+                    )
+                    .bind(target)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                }
+                _ => None,
+            };
+            let delivery = match earlier_delete {
+                Some(id) => fetch(&mut tx, id).await?,
+                None => {
+                    let id = insert(&mut tx, new)
+                        .await?
+                        .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
+                    Some(finish_enqueue(&mut tx, id, &new.workspace_id, &new.channel_id).await?)
+                }
+            }
+            .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
+            if let Some(key) = request {
+                requests::answer(&mut tx, key, delivery.id).await?;
+            }
+            tx.commit().await?;
+            Ok(Idempotent::Done(delivery))
+        })
+        .await
+    }
+}
