@@ -188,3 +188,36 @@ async fn a_waiting_batch_shares_one_budget_and_answers_before_the_deadline() {
     let settled = settle(&app, &ids).await;
     assert!(settled.iter().all(|d| d.state() == DeliveryState::Sent));
 }
+
+/// Sessions of the app's database whose last statement was a LISTEN: the delivery
+/// workers' notification subscription.
+async fn listening(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_workers_listen_again_after_the_database_comes_back() {
+    let (app, proxy) = app_behind_proxy(Duration::from_secs(30)).await;
+    let wait_for = async |what: &str, ready: &dyn Fn(i64) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !ready(listening(&app).await) {
+            assert!(Instant::now() < deadline, "waited 120 s for {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    wait_for("the workers to LISTEN", &|n| n >= 1).await;
+    // The outage drops the subscription; resubscribing fails while it lasts.
+    proxy.cut();
+    wait_for("the subscription to drop", &|n| n == 0).await;
+    // Longer than the pool's 5 s acquire timeout: attempts to subscribe again fail (they
+    // do not just wait for the database), and the worker must keep trying.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    proxy.restore();
+    wait_for("the workers to LISTEN again", &|n| n >= 1).await;
+}
