@@ -148,7 +148,7 @@ async fn a_worker_that_lost_its_lane_records_nothing_and_renews_nothing() {
     };
     assert_eq!(
         store
-            .renew_leases(a, &[held_by_a.clone()], terms)
+            .renew_leases(a, std::slice::from_ref(&held_by_a), terms)
             .await
             .unwrap(),
         vec![head_a.id]
