@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (see README.md).
 
-.PHONY: run test bench stress
+.PHONY: run test bench stress sdk
 
 ## Run the service for real on this machine: local Postgres, slack-sim (unless real Slack
 ## credentials are set), migrations, then `switchboard serve`.
@@ -19,3 +19,7 @@ bench:
 ## loops hold every core; prints the duplicates and lost messages found (must be 0).
 stress:
 	@scripts/stress.sh
+
+## Regenerate the client SDKs under sdk/ (and the descriptor set) from proto/.
+sdk:
+	@scripts/sdk.sh generate

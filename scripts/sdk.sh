@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 
-languages=(go python typescript)
+languages=(go python typescript rust)
 descriptor=sdk/switchboard.v1.binpb
 
 generate_all() {
