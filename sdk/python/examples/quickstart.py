@@ -4,7 +4,7 @@ deployment notice and a threaded reply, then look at the figures.
 Runs against `make run` (gRPC on localhost:50051, the key in .local/dev-api-key, slack-sim
 approving installs) unless these say otherwise: SWITCHBOARD_ADDR, SWITCHBOARD_API_KEY,
 SLACK_SIM_WORKSPACE_ID (the simulated workspace to install when there are several) and
-SWITCHBOARD_TEAM_ID (default team-1).
+SWITCHBOARD_TEAM_ID (default example-team).
 """
 
 import http.client
@@ -77,7 +77,7 @@ def main() -> None:
                 f"no {key_file}: start the service with `make run`, or set SWITCHBOARD_API_KEY"
             )
         key = key_file.read_text().strip()
-    team_id = os.environ.get("SWITCHBOARD_TEAM_ID", "team-1")
+    team_id = os.environ.get("SWITCHBOARD_TEAM_ID", "example-team")
     workspace = os.environ.get("SLACK_SIM_WORKSPACE_ID")
 
     with switchboard.Client(address, key, tls=False) as client:

@@ -7,7 +7,7 @@
 //! Settings from the environment (defaults fit `make run`): SWITCHBOARD_ADDR
 //! (localhost:50051), SWITCHBOARD_API_KEY (.local/dev-api-key), SLACK_SIM_URL
 //! (http://127.0.0.1:8900), SLACK_SIM_WORKSPACE_ID (the simulator's only workspace),
-//! EXAMPLE_TEAM_ID (example-team).
+//! SWITCHBOARD_TEAM_ID (example-team).
 
 use std::collections::HashMap;
 
@@ -91,7 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .trim()
             .to_owned()
     });
-    let team = setting("EXAMPLE_TEAM_ID", || "example-team".into());
+    let team = setting("SWITCHBOARD_TEAM_ID", || "example-team".into());
     let client = Client::builder(address).credential(key).connect().await?;
 
     let integration = install_or_reconnect(&client, &team).await?;

@@ -21,7 +21,7 @@ import {
 } from "@switchboard/sdk";
 
 const env = process.env;
-const teamId = env.SWITCHBOARD_TEAM_ID ?? "team-1";
+const teamId = env.SWITCHBOARD_TEAM_ID ?? "example-team";
 // From the compiled example (sdk/typescript/build/examples/) up to the repository root.
 const devKeyFile = new URL("../../../../.local/dev-api-key", import.meta.url);
 

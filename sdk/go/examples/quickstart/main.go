@@ -30,8 +30,9 @@ import (
 	"github.com/switchboard/sdk/go/switchboardv1"
 )
 
-// team is the host product's tenant the integration belongs to.
-const team = "team-1"
+// team is the host product's tenant the integration belongs to (SWITCHBOARD_TEAM_ID);
+// a team of its own by default, so the README's walk-through for team-1 is left alone.
+var team = getenv("SWITCHBOARD_TEAM_ID", "example-team")
 
 func main() {
 	if err := run(context.Background(), os.Stdout); err != nil {
