@@ -35,6 +35,10 @@ for run in $(seq "$runs"); do
     verdict=FAILED
     failed_runs=$((failed_runs + 1))
     grep -E "panicked|assert" "$log.out" | head -n 5 | sed 's/^/    /'
+    # The whole output of a failed run stays for a look (TEST_LOG=1 adds the services' logs).
+    mkdir -p target/stress
+    cp "$log.out" "target/stress/run-$run.log"
+    echo "    output: target/stress/run-$run.log"
   fi
   echo "run $run: $verdict"
   sed 's/^/    /' "$log"

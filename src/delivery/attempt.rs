@@ -22,16 +22,18 @@ fn at(after: Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()
 }
 
-/// The lease would run out before another call could end: stop here, and leave the
-/// delivery marked as possibly sent, so that whoever attempts it next first looks in the
-/// history, once whatever this attempt did has settled.
-fn lease_short() -> (Outcome, Option<AttemptRecord>) {
+/// The lease would run out before another call could end: stop here without calling
+/// Slack. `unaccounted` says whether a post of this delivery may still be out there (an
+/// earlier attempt's, not yet looked up): then it stays marked, and whoever attempts it
+/// next looks in the history first, once that post has settled. Otherwise the next
+/// attempt simply posts (a history lookup for nothing would cost a rate-limited call).
+fn lease_short(unaccounted: bool) -> (Outcome, Option<AttemptRecord>) {
     (
         Outcome::Retry {
             error: "lease_expiring".into(),
             at: Utc::now(),
             counted: false,
-            maybe_sent: true,
+            maybe_sent: unaccounted,
         },
         None,
     )
@@ -126,7 +128,7 @@ impl Engine {
         };
 
         if !self.may_call(clock) {
-            return lease_short();
+            return lease_short(head.attempt_start_time.is_some());
         }
         if let Some(ts) = edited_ts {
             return self.edit(head, &token, &ts).await;
@@ -147,8 +149,9 @@ impl Engine {
                     return (outcome.still_maybe_sent(), record);
                 }
             }
+            // Nothing of it landed: the post below is the only one.
             if !self.may_call(clock) {
-                return lease_short();
+                return lease_short(false);
             }
         }
         self.post(head, &token, thread_ts, clock).await
@@ -241,12 +244,13 @@ impl Engine {
         let mut result = self.slack.chat_post_message(token, &post).await;
         // Not in the channel (the bot was removed): join once, then post again.
         if matches!(&result, Err(SlackError::Api { code }) if code == "not_in_channel") {
+            // Slack refused the post (not_in_channel): nothing of it is out there.
             if !self.may_call(clock) {
-                return lease_short();
+                return lease_short(false);
             }
             result = match self.slack.conversations_join(token, &head.channel_id).await {
                 Ok(()) if self.may_call(clock) => self.slack.chat_post_message(token, &post).await,
-                Ok(()) => return lease_short(),
+                Ok(()) => return lease_short(false),
                 Err(err) => Err(err),
             };
         }

@@ -107,8 +107,8 @@ pub async fn start_service_with(
         .env("SWITCHBOARD_DELIVERY_RETRY_BASE_MS", "50")
         // A killed process's lanes free up after the lease; a post of unknown outcome is
         // looked up once the grace past it (or past the call's timeout) is over.
-        .env("SLACK_REQUEST_TIMEOUT_MS", "1000")
-        .env("SWITCHBOARD_DELIVERY_LEASE_MS", "2500")
+        .env("SLACK_REQUEST_TIMEOUT_MS", "2000")
+        .env("SWITCHBOARD_DELIVERY_LEASE_MS", "5000")
         .env("SWITCHBOARD_DELIVERY_SETTLE_GRACE_MS", "500")
         .env(
             "RUST_LOG",
