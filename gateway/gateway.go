@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 			},
 		}),
 		runtime.WithErrorHandler(g.errorHandler),
+		runtime.WithRoutingErrorHandler(routingError),
 		runtime.WithMiddlewares(recordRoute),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
@@ -246,6 +247,19 @@ func (g *Gateway) errorHandler(ctx context.Context, mux *runtime.ServeMux, m run
 		w = bearerChallenge{w}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// routingError answers a known path with an unknown method 405 (grpc-gateway's default
+// makes it 501, a server error it is not); the rest as grpc-gateway does.
+func routingError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, code int) {
+	if code != http.StatusMethodNotAllowed {
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, code)
+		return
+	}
+	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{
+		HTTPStatus: http.StatusMethodNotAllowed,
+		Err:        status.Error(codes.Unimplemented, http.StatusText(code)),
+	})
 }
 
 // bearerChallenge sets WWW-Authenticate (RFC 6750) as the status line goes out.
