@@ -23,16 +23,6 @@ ensure_gateway_plugins() {
   done
 }
 
-# A virtualenv at $1 with exactly the requirements file $2, reinstalled when that changes.
-ensure_venv() {
-  if ! cmp -s "$2" "$1/installed.txt"; then
-    rm -rf "$1"
-    python3 -m venv "$1"
-    "$1/bin/pip" install --quiet --disable-pip-version-check -r "$2" >&2
-    cp "$2" "$1/installed.txt"
-  fi
-}
-
 # A property-based run of the OpenAPI file against a gateway (built from gateway/, on a free
 # port) in front of the harness's service: no 5xx, responses as the spec says. Bounded by
 # the number of examples per operation (--max-time would make it run the whole budget).
