@@ -2,7 +2,6 @@ package gateway_test
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,6 +58,11 @@ func TestRoutesWithPathParameters(t *testing.T) {
 		}
 		return nil
 	})
+	// PATCH with a field mask, on the path {integration.id} (AIP-134).
+	renamed := do(t, "PATCH", base+"/v1/integrations/"+id+"?updateMask=name", map[string]any{"name": "Renamed"}).expect(t, 200)
+	if renamed.json["name"] != "Renamed" || renamed.json["enabled"] != true {
+		t.Fatalf("UpdateIntegration: %s", renamed.body)
+	}
 	// A custom method (AIP-136) on the resource.
 	health := do(t, "POST", base+"/v1/integrations/"+id+":checkHealth", nil).expect(t, 200)
 	if health.json["integrationId"] != id {
@@ -115,6 +119,8 @@ func TestAuthorizationPassesThrough(t *testing.T) {
 	if platforms, _ := ok.json["platforms"].([]any); len(platforms) == 0 {
 		t.Fatalf("ListPlatforms: %s", ok.body)
 	}
+	// A known path with another method is 405, not grpc-gateway's 501.
+	do(t, "TRACE", base+"/v1/platforms", nil).expect(t, http.StatusMethodNotAllowed)
 	// Bad input: 400 with the field violations.
 	bad := do(t, "GET", base+"/v1/integrations/not-a-uuid", nil).expect(t, http.StatusBadRequest)
 	detail(t, bad, "google.rpc.BadRequest")
@@ -197,14 +203,8 @@ func TestUpstreamDown(t *testing.T) {
 		t.Fatalf("healthz: %q", r.body)
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := ln.Addr().String()
-	ln.Close()
 	cfg := gateway.DefaultConfig()
-	cfg.Upstream = closed
+	cfg.Upstream = freeAddr(t) // nothing listens there
 	down := startGateway(t, cfg)
 	eventually(t, 10*time.Second, func() error {
 		if r := do(t, "GET", down+"/healthz", nil); r.code != http.StatusServiceUnavailable {

@@ -58,6 +58,16 @@ func startGateway(t *testing.T, cfg gateway.Config) string {
 	return "http://" + ln.Addr().String()
 }
 
+// freeAddr is a loopback address nothing listens on (a port the system just handed out).
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 func defaultGateway(t *testing.T) string { return startGateway(t, testConfig(t)) }
 
 // response is an HTTP answer with its body read and, when JSON, decoded.
