@@ -42,6 +42,9 @@ import (
 // Authorization (which grpc-gateway forwards as `authorization`): W3C trace context.
 var forwardedHeaders = map[string]bool{"traceparent": true, "tracestate": true}
 
+// Response metadata of the upstream that is not passed on.
+var transportHeaders = map[string]bool{"content-type": true, "date": true}
+
 // CORS: what a listed origin may send.
 const (
 	corsMethods = "GET, POST, PATCH, DELETE"
@@ -95,6 +98,14 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 				MarshalOptions:   protojson.MarshalOptions{EmitDefaultValues: true},
 				UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: true},
 			},
+		}),
+		// The upstream's response metadata as Grpc-Metadata-* headers, except gRPC's own
+		// transport headers (content-type application/grpc, date), which mean nothing here.
+		runtime.WithOutgoingHeaderMatcher(func(key string) (string, bool) {
+			if transportHeaders[key] {
+				return "", false
+			}
+			return runtime.MetadataHeaderPrefix + key, true
 		}),
 		runtime.WithErrorHandler(g.errorHandler),
 		runtime.WithRoutingErrorHandler(routingError),

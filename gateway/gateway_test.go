@@ -116,6 +116,9 @@ func TestAuthorizationPassesThrough(t *testing.T) {
 	}
 	do(t, "GET", base+"/v1/platforms", nil, "Authorization", "Bearer wrong-key").expect(t, http.StatusUnauthorized)
 	ok := do(t, "GET", base+"/v1/platforms", nil).expect(t, 200)
+	if ok.header.Get("Grpc-Metadata-Content-Type") != "" || ok.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("response headers: %v", ok.header)
+	}
 	if platforms, _ := ok.json["platforms"].([]any); len(platforms) == 0 {
 		t.Fatalf("ListPlatforms: %s", ok.body)
 	}
