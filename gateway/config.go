@@ -12,6 +12,7 @@ import (
 // (see README.md for each setting and its default).
 type Config struct {
 	Addr            string        // SWITCHBOARD_GATEWAY_ADDR
+	AdminAddr       string        // SWITCHBOARD_GATEWAY_ADMIN_ADDR: /healthz and /metrics there when set
 	Upstream        string        // SWITCHBOARD_GATEWAY_UPSTREAM: host:port of switchboard's gRPC API
 	CORSOrigins     []string      // SWITCHBOARD_GATEWAY_CORS_ORIGINS: exact origins; none = no CORS
 	MaxBodyBytes    int64         // SWITCHBOARD_GATEWAY_MAX_BODY_BYTES
@@ -41,6 +42,7 @@ func ConfigFromEnv() (Config, error) {
 	if v := os.Getenv("SWITCHBOARD_GATEWAY_ADDR"); v != "" {
 		c.Addr = v
 	}
+	c.AdminAddr = os.Getenv("SWITCHBOARD_GATEWAY_ADMIN_ADDR")
 	if v := os.Getenv("SWITCHBOARD_GATEWAY_UPSTREAM"); v != "" {
 		c.Upstream = v
 	}

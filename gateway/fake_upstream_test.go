@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -65,18 +66,21 @@ func TestHeadersReachUpstream(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	addr, fake := startFakeUpstream(t)
-	listen := freeAddr(t)
+	listen, admin := freeAddr(t), freeAddr(t)
 	cfg := gateway.DefaultConfig()
-	cfg.Upstream, cfg.Addr = addr, listen
+	cfg.Upstream, cfg.Addr, cfg.AdminAddr = addr, listen, admin
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	ran := make(chan error, 1)
 	go func() { ran <- gateway.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 	base := "http://" + listen
 	eventually(t, 10*time.Second, func() error {
-		_, err := http.Get(base + "/healthz")
+		_, err := http.Get("http://" + admin + "/healthz")
 		return err
 	})
+	// With an admin address, the probes and metrics are there and not on the API's port.
+	do(t, "GET", "http://"+admin+"/metrics", nil).expect(t, 200)
+	do(t, "GET", base+"/metrics", nil).expect(t, http.StatusNotFound)
 
 	// A request under way when the shutdown starts still gets its answer.
 	answered := make(chan int, 1)
@@ -92,8 +96,10 @@ func TestGracefulShutdown(t *testing.T) {
 	<-fake.calls
 	stop()
 	eventually(t, 10*time.Second, func() error {
-		if _, err := net.Dial("tcp", listen); err == nil {
-			return errNotYet // still accepting
+		for _, a := range []string{listen, admin} {
+			if _, err := net.Dial("tcp", a); err == nil {
+				return fmt.Errorf("%s: %w", a, errNotYet) // still accepting
+			}
 		}
 		return nil
 	})

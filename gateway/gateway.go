@@ -62,6 +62,7 @@ type Gateway struct {
 	health  healthpb.HealthClient
 	api     *runtime.ServeMux
 	routes  *http.ServeMux
+	admin   *http.ServeMux // nil unless cfg.AdminAddr is set
 	origins map[string]bool
 
 	requests *prometheus.CounterVec
@@ -137,8 +138,14 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	g.routes = http.NewServeMux()
-	g.routes.HandleFunc("GET /healthz", g.healthz)
-	g.routes.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	// The probes and metrics: on the API's port, or on their own one when AdminAddr is set.
+	probes := g.routes
+	if cfg.AdminAddr != "" {
+		g.admin = http.NewServeMux()
+		probes = g.admin
+	}
+	probes.HandleFunc("GET /healthz", g.healthz)
+	probes.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	g.routes.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapi.Spec)
@@ -151,10 +158,21 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 func (g *Gateway) Close() error { return g.conn.Close() }
 
 // Server is an http.Server for the gateway with the configured address and timeouts.
-func (g *Gateway) Server() *http.Server {
+func (g *Gateway) Server() *http.Server { return g.server(g.cfg.Addr, g) }
+
+// AdminServer serves /healthz and /metrics on cfg.AdminAddr; nil when that is not set (they
+// are then on the API's port).
+func (g *Gateway) AdminServer() *http.Server {
+	if g.admin == nil {
+		return nil
+	}
+	return g.server(g.cfg.AdminAddr, g.admin)
+}
+
+func (g *Gateway) server(addr string, h http.Handler) *http.Server {
 	return &http.Server{
-		Addr:              g.cfg.Addr,
-		Handler:           g,
+		Addr:              addr,
+		Handler:           h,
 		ReadHeaderTimeout: g.cfg.ReadTimeout,
 		ReadTimeout:       g.cfg.ReadTimeout,
 		WriteTimeout:      g.cfg.WriteTimeout,
@@ -162,38 +180,55 @@ func (g *Gateway) Server() *http.Server {
 	}
 }
 
-// Run serves cfg.Addr until ctx ends, then shuts down gracefully: no new connections, the
-// requests under way finish (for at most cfg.ShutdownTimeout).
+// Run serves cfg.Addr (and cfg.AdminAddr) until ctx ends, then shuts down gracefully: no
+// new connections, the requests under way finish (for at most cfg.ShutdownTimeout).
 func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	g, err := New(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer g.Close()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
+	servers := []*http.Server{g.Server()}
+	if admin := g.AdminServer(); admin != nil {
+		servers = append(servers, admin)
 	}
-	srv := g.Server()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("switchboard-gateway listening", "addr", ln.Addr().String(), "upstream", cfg.Upstream,
-		"cors_origins", cfg.CORSOrigins)
+	served := make(chan error, len(servers))
+	for i, srv := range servers {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			for _, started := range servers[:i] {
+				started.Close()
+			}
+			return err
+		}
+		go func() { served <- srv.Serve(ln) }()
+		what := "the API"
+		if i > 0 {
+			what = "/healthz and /metrics"
+		}
+		log.Info("switchboard-gateway listening", "addr", ln.Addr().String(), "serving", what,
+			"upstream", cfg.Upstream, "cors_origins", cfg.CORSOrigins)
+	}
+	var failed error
 	select {
-	case err := <-served:
-		return err
+	case failed = <-served:
 	case <-ctx.Done():
+		log.Info("switchboard-gateway shutting down", "grace", cfg.ShutdownTimeout)
 	}
-	log.Info("switchboard-gateway shutting down", "grace", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	// Together: the admin port closes at once, not after the API's requests are done.
+	shutdown := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { shutdown <- srv.Shutdown(shutdownCtx) }()
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for range servers {
+		if err := <-shutdown; err != nil && failed == nil {
+			failed = fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	return nil
+	// served is buffered: the Serve calls still to return (http.ErrServerClosed) do not block.
+	return failed
 }
 
 // ServeHTTP applies CORS and the body limit, routes the request and records its metrics.
