@@ -252,11 +252,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, route *string) {
 	origin := r.Header.Get("Origin")
 	allowed := origin != "" && g.origins[origin]
+	if len(g.origins) > 0 {
+		// The answer depends on the origin: caches must not hand one origin's to another.
+		w.Header().Add("Vary", "Origin")
+	}
 	if allowed {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", origin)
 		h.Set("Access-Control-Allow-Credentials", "true")
-		h.Add("Vary", "Origin")
 	}
 	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 		*route = "cors-preflight"
