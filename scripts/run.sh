@@ -4,7 +4,8 @@
 #  - without SLACK_CLIENT_ID/SLACK_CLIENT_SECRET in the environment, starts slack-sim with a
 #    demo workspace and points the service at it; with them, talks to the real Slack;
 #  - generates development secrets once (kept in .local/dev.env), prints a dev API key and
-#    the grpcurl lines of the README, then serves until Ctrl-C.
+#    the grpcurl lines of the README, starts the REST gateway (gateway/) on 127.0.0.1:8081,
+#    then serves until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
@@ -70,10 +71,24 @@ fi
 
 "$bin/switchboard" migrate
 
+# The REST gateway (gateway/), built from its Go module and started beside the service
+# (stopped with the rest on exit).
+gateway_addr="${SWITCHBOARD_GATEWAY_ADDR:-127.0.0.1:8081}"
+if command -v go >/dev/null 2>&1; then
+  (cd gateway && go build -o "$tools/bin/switchboard-gateway" ./cmd/switchboard-gateway)
+  SWITCHBOARD_GATEWAY_ADDR="$gateway_addr" SWITCHBOARD_GATEWAY_UPSTREAM=localhost:50051 \
+    "$tools/bin/switchboard-gateway" &
+  pids+=($!)
+  rest="http://$gateway_addr (OpenAPI at /openapi.json, routes in gateway/README.md)"
+else
+  rest="not started (building the gateway needs Go)"
+fi
+
 grpcurl_bin="$(ensure_grpcurl || true)"
 cat <<EOT
 
   switchboard: gRPC on localhost:50051, HTTP on localhost:8080
+  REST:        $rest
   dev API key: $api_key   (also in .local/dev-api-key)
   metrics:     curl localhost:8080/metrics
   Slack events: POST localhost:8080/slack/events, signed with SLACK_SIGNING_SECRET in .local/dev.env

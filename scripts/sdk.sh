@@ -9,12 +9,13 @@
 # Each language has a script scripts/sdk/<lang>.sh with the subcommands `generate OUT`
 # (write its generated code under OUT, paths as in the repository), `generated` (print the
 # generated paths, one a line) and `test` (run its tests and example; the harness has set
-# SWITCHBOARD_ADDR and the rest).
+# SWITCHBOARD_ADDR and the rest). The REST gateway (gateway/, scripts/sdk/gateway.sh) is one
+# more entry: its routes and OpenAPI file are generated from the same protos.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 
-languages=(go python typescript rust)
+languages=(go python typescript rust gateway)
 descriptor=sdk/switchboard.v1.binpb
 
 generate_all() {

@@ -36,3 +36,14 @@ ensure_grpcurl() {
   fi
   echo "$tools/bin/grpcurl"
 }
+
+# A virtualenv at $1 with exactly the requirements file $2, reinstalled when that changes
+# (a copy of it in the venv says what it holds).
+ensure_venv() {
+  if ! cmp -s "$2" "$1/installed.txt"; then
+    rm -rf "$1"
+    python3 -m venv "$1"
+    "$1/bin/pip" install --quiet --disable-pip-version-check -r "$2" >&2
+    cp "$2" "$1/installed.txt"
+  fi
+}

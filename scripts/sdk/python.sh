@@ -13,17 +13,6 @@ package=sdk/python
 generated=$package/src/switchboard/v1
 venv=$package/.venv
 
-# A virtualenv at $1 with exactly the requirements file $2, reinstalled when that changes
-# (a copy of it in the venv says what it holds).
-ensure_venv() {
-  if ! cmp -s "$2" "$1/installed.txt"; then
-    rm -rf "$1"
-    python3 -m venv "$1"
-    "$1/bin/pip" install --quiet --disable-pip-version-check -r "$2" >&2
-    cp "$2" "$1/installed.txt"
-  fi
-}
-
 # sdk/python/.venv with requirements.lock and the package itself, installed as a user
 # would (a wheel, not the source tree), so the tests also check that the package installs.
 ensure_package() {
