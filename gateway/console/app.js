@@ -86,22 +86,24 @@ function showSignedIn() {
   return signedIn;
 }
 
+// The credential is kept only once the service has accepted it for the team.
 $('sign-in-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const credential = $('credential').value.trim();
-  const teamId = jwtTeam(credential) || $('team-id').value.trim();
-  if (!teamId) {
-    showError('Sign-in', new Error('a service key needs the team id to work on'));
-    $('team-id').focus();
-    return;
-  }
-  session.set('credential', credential);
-  session.set('teamId', teamId);
-  $('credential').value = '';
-  $('error').hidden = true;
-  showSignedIn();
-  say(`Signed in for team ${teamId}.`);
-  refresh();
+  run('Sign-in', async () => {
+    const credential = $('credential').value.trim();
+    const teamId = jwtTeam(credential) || $('team-id').value.trim();
+    if (!teamId) {
+      $('team-id').focus();
+      throw new Error('a service key needs the team id to work on');
+    }
+    await client(credential).listIntegrations(teamId);
+    session.set('credential', credential);
+    session.set('teamId', teamId);
+    $('credential').value = '';
+    showSignedIn();
+    say(`Signed in for team ${teamId}.`);
+    await refresh();
+  });
 });
 
 $('sign-out').addEventListener('click', () => {

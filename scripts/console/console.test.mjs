@@ -5,6 +5,7 @@
 // dashboard, and find both in slack-sim. Run by scripts/console.sh test, which sets
 // SWITCHBOARD_CONSOLE_URL; screenshots go to SWITCHBOARD_CONSOLE_SCREENSHOTS.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -142,16 +143,48 @@ test('the console runs the whole flow against the REST API', async () => {
   assert.deepEqual(pageErrors, []);
 });
 
-test('an error is shown with its reason', async () => {
+// A fresh page of the console, signed out.
+async function signedOut() {
   await page.goto(consoleUrl);
   await page.evaluate(() => sessionStorage.clear());
   await page.reload();
+}
+
+test('a refused credential is shown with its reason and not kept', async () => {
+  await signedOut();
   await page.getByLabel('Service key or team JWT').fill('not-a-key');
   await page.getByLabel('Team id').fill(teamId);
   await page.getByRole('button', { name: 'Sign in' }).click();
   const alert = page.getByRole('alert');
   await alert.filter({ hasText: 'HTTP 401' }).waitFor();
-  assert.match(await alert.textContent(), /^Loading the integrations failed: .+\(.+, HTTP 401\)$/);
-  await shot('error');
+  assert.match(await alert.textContent(), /^Sign-in failed: .+ \(CREDENTIAL_INVALID, HTTP 401\)$/);
+  assert.ok(await page.getByRole('heading', { name: 'Sign in' }).isVisible());
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await shot('refused');
+});
+
+test('a team JWT signs in for its own team', async () => {
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ team_id: teamId, exp: now + 600 })}`;
+  const signature = createHmac('sha256', env('SWITCHBOARD_JWT_SECRET')).update(unsigned).digest('base64url');
+  await signedOut();
+  await page.getByLabel('Service key or team JWT').fill(`${unsigned}.${signature}`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`Team ${teamId} · team JWT`).waitFor();
+  // The team of the first test: its integration, with #alerts.
+  await integrationRows().first().getByRole('cell', { name: '#alerts' }).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
+  assert.deepEqual(pageErrors, []);
+});
+
+test('every control has an accessible name', async () => {
+  await signedOut();
+  const unnamed = await page.evaluate(() =>
+    [...document.querySelectorAll('input, textarea, button, select')]
+      .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+      .map((el) => el.id || el.outerHTML));
+  assert.deepEqual(unnamed, []);
+  const landmarks = await page.evaluate(() => ['header', 'main', '[role=status]'].map((s) => document.querySelectorAll(s).length));
+  assert.deepEqual(landmarks, [1, 1, 1]);
 });
