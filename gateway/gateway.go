@@ -34,6 +34,7 @@ import (
 	_ "github.com/switchboard/sdk/go/switchboardv1"
 	_ "google.golang.org/genproto/googleapis/rpc/errdetails"
 
+	"github.com/switchboard/gateway/console"
 	gw "github.com/switchboard/gateway/internal/switchboardv1"
 	"github.com/switchboard/gateway/openapi"
 )
@@ -150,6 +151,9 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openapi.Spec)
 	})
+	consoleHandler := console.Handler()
+	g.routes.Handle("GET /console", consoleHandler)
+	g.routes.Handle("GET /console/", consoleHandler)
 	g.routes.Handle("/", g.api)
 	return g, nil
 }

@@ -49,6 +49,10 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# The REST gateway's address; its browser console (/console/) completes Slack installs.
+gateway_addr="${SWITCHBOARD_GATEWAY_ADDR:-127.0.0.1:8081}"
+gateway_url="http://${gateway_addr/#:/127.0.0.1:}"
+
 if [ -n "$real_slack" ]; then
   echo "Using the real Slack app $SLACK_CLIENT_ID (SLACK_REDIRECT_URI must be set)."
 else
@@ -65,7 +69,9 @@ else
   export SLACK_CLIENT_ID=sim-client-id SLACK_CLIENT_SECRET=sim-client-secret
   export SLACK_API_BASE_URL="http://$sim_addr/api"
   export SLACK_AUTHORIZE_URL="http://$sim_addr/oauth/v2/authorize"
-  export SLACK_REDIRECT_URI="${SLACK_REDIRECT_URI:-http://localhost:3000/slack/oauth/callback}"
+  # slack-sim sends the browser back to the console, which completes the install (the
+  # README's grpcurl and curl walk-throughs only read the code from this URL).
+  export SLACK_REDIRECT_URI="${SLACK_REDIRECT_URI:-$gateway_url/console/oauth/callback}"
   echo "slack-sim is standing in for Slack at http://$sim_addr (one workspace, Demo Workspace, with #general and #alerts)."
 fi
 
@@ -73,15 +79,16 @@ fi
 
 # The REST gateway (gateway/), built from its Go module and started beside the service
 # (stopped with the rest on exit).
-gateway_addr="${SWITCHBOARD_GATEWAY_ADDR:-127.0.0.1:8081}"
 if command -v go >/dev/null 2>&1; then
   (cd gateway && go build -o "$tools/bin/switchboard-gateway" ./cmd/switchboard-gateway)
   SWITCHBOARD_GATEWAY_ADDR="$gateway_addr" SWITCHBOARD_GATEWAY_UPSTREAM=localhost:50051 \
     "$tools/bin/switchboard-gateway" &
   pids+=($!)
-  rest="http://$gateway_addr (OpenAPI at /openapi.json, routes in gateway/README.md)"
+  rest="$gateway_url (OpenAPI at /openapi.json, routes in gateway/README.md)"
+  console="$gateway_url/console/   (sign in with the dev API key, team id team-1)"
 else
   rest="not started (building the gateway needs Go)"
+  console="$rest"
 fi
 
 grpcurl_bin="$(ensure_grpcurl || true)"
@@ -89,6 +96,7 @@ cat <<EOT
 
   switchboard: gRPC on localhost:50051, HTTP on localhost:8080
   REST:        $rest
+  console:     $console
   dev API key: $api_key   (also in .local/dev-api-key)
   metrics:     curl localhost:8080/metrics
   Slack events: POST localhost:8080/slack/events, signed with SLACK_SIGNING_SECRET in .local/dev.env

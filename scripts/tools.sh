@@ -47,3 +47,19 @@ ensure_venv() {
     cp "$2" "$1/installed.txt"
   fi
 }
+
+# Builds gateway/ into the folder $1 and starts it on a free loopback port in front of the
+# harness's service ($SWITCHBOARD_ADDR), for tests; sets gateway_pid and gateway_url (its
+# log in $1/gateway.log) once it answers /healthz. The caller stops it.
+start_gateway() {
+  local dir="$1" port
+  (cd "$root/gateway" && go build -o "$dir/switchboard-gateway" ./cmd/switchboard-gateway)
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  gateway_url="http://127.0.0.1:$port"
+  SWITCHBOARD_GATEWAY_ADDR="127.0.0.1:$port" SWITCHBOARD_GATEWAY_UPSTREAM="$SWITCHBOARD_ADDR" \
+    "$dir/switchboard-gateway" 2>"$dir/gateway.log" &
+  gateway_pid=$!
+  for _ in $(seq 100); do curl -sf "$gateway_url/healthz" >/dev/null && return; sleep 0.1; done
+  cat "$dir/gateway.log" >&2
+  return 1
+}

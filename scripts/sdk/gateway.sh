@@ -3,7 +3,8 @@
 #
 #   scripts/sdk/gateway.sh generate OUT  # the reverse proxy routes and the OpenAPI file, under OUT/gateway
 #   scripts/sdk/gateway.sh generated     # the generated paths, one a line
-#   scripts/sdk/gateway.sh test          # Go tests and schemathesis, under scripts/sdk_harness.py
+#   scripts/sdk/gateway.sh test          # Go tests, schemathesis and the console in Chromium
+#                                        # (scripts/console.sh test), under scripts/sdk_harness.py
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/tools.sh
@@ -29,17 +30,11 @@ ensure_gateway_plugins() {
 # One worker: with two, CPython 3.11's ast.parse under hypothesis fails now and then
 # ("AST constructor recursion depth mismatch").
 run_schemathesis() {
-  local work port gw_pid base rc=0
+  local work base rc=0 gateway_pid="" gateway_url
   work="$(mktemp -d)"
-  (cd gateway && go build -o "$work/switchboard-gateway" ./cmd/switchboard-gateway)
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  base="http://127.0.0.1:$port"
-  SWITCHBOARD_GATEWAY_ADDR="127.0.0.1:$port" SWITCHBOARD_GATEWAY_UPSTREAM="$SWITCHBOARD_ADDR" \
-    "$work/switchboard-gateway" 2>"$work/gateway.log" &
-  gw_pid=$!
-  trap 'kill "$gw_pid" 2>/dev/null; rm -rf "$work"' RETURN
-  for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.1; done
-  curl -sf "$base/healthz" >/dev/null || { cat "$work/gateway.log" >&2; return 1; }
+  trap 'kill $gateway_pid 2>/dev/null; rm -rf "$work"' RETURN
+  start_gateway "$work"
+  base="$gateway_url"
   # schemathesis 4.32.5 fails on a path template variable with a dot, such as UpdateIntegration's
   # {integration.id} (AIP-134), which the spec rightly has: it gets the served file with that
   # variable renamed (the same URLs).
@@ -82,6 +77,8 @@ case "${1:-}" in
     echo "== schemathesis against the gateway's /openapi.json"
     ensure_venv "$tools/schemathesis" scripts/sdk/schemathesis.lock
     run_schemathesis
+    echo "== the browser console in headless Chromium"
+    scripts/console.sh test
     ;;
   *)
     echo "usage: $0 generate OUT|generated|test" >&2
