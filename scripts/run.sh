@@ -45,9 +45,21 @@ echo "$api_key" > .local/dev-api-key
 cargo build --bins --locked
 bin=target/debug
 
+# Ctrl-C (SIGINT) or SIGTERM stops everything this started, the local Postgres included.
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  scripts/postgres.sh stop dev
+  echo "make run: stopped the service, slack-sim, the gateway and Postgres."
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Local runs listen on the loopback interface only (override with the usual variables).
+export SWITCHBOARD_GRPC_ADDR="${SWITCHBOARD_GRPC_ADDR:-127.0.0.1:50051}"
+export SWITCHBOARD_HTTP_ADDR="${SWITCHBOARD_HTTP_ADDR:-127.0.0.1:8080}"
 
 # The REST gateway's address; its browser console (/console/) completes Slack installs.
 gateway_addr="${SWITCHBOARD_GATEWAY_ADDR:-127.0.0.1:8081}"
@@ -94,7 +106,8 @@ fi
 grpcurl_bin="$(ensure_grpcurl || true)"
 cat <<EOT
 
-  switchboard: gRPC on localhost:50051, HTTP on localhost:8080
+  switchboard: gRPC on $SWITCHBOARD_GRPC_ADDR, HTTP on $SWITCHBOARD_HTTP_ADDR
+  Postgres:    ${psql_url#postgres://}/switchboard (the project's own, in .local/; Ctrl-C stops it too)
   REST:        $rest
   console:     $console
   dev API key: $api_key   (also in .local/dev-api-key)
@@ -108,5 +121,10 @@ cat <<EOT
     \$GRPCURL -plaintext -H "authorization: Bearer \$KEY" -d '{"team_id": "team-1"}' \\
       localhost:50051 switchboard.v1.IntegrationService/StartSlackOAuth
 
+  Run the README's commands from the repository root. Ctrl-C stops everything.
+
 EOT
-"$bin/switchboard" serve
+# In the background, so a SIGTERM to this script reaches the trap at once.
+"$bin/switchboard" serve &
+pids+=($!)
+wait "${pids[-1]}"

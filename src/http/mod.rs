@@ -61,16 +61,17 @@ pub fn routers(core: Core, signature: Option<SignatureVerifier>, limits: HttpLim
     }
 }
 
+// Bodies end with a newline, so `curl` leaves the shell prompt on a line of its own.
 async fn healthz() -> &'static str {
-    "ok"
+    "ok\n"
 }
 
 /// Ready when the database answers.
 async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
     if state.core.store().ping().await {
-        (StatusCode::OK, "ready")
+        (StatusCode::OK, "ready\n")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
     }
 }
 

@@ -70,6 +70,9 @@ async fn reflection_lists_the_services_without_credentials() {
 #[tokio::test]
 async fn http_probes_answer() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.http_get("/healthz").await.status(), 200);
-    assert_eq!(app.http_get("/readyz").await.status(), 200);
+    for (path, body) in [("/healthz", "ok\n"), ("/readyz", "ready\n")] {
+        let answer = app.http_get(path).await;
+        assert_eq!(answer.status(), 200);
+        assert_eq!(answer.text().await.unwrap(), body, "{path} ends its line");
+    }
 }
