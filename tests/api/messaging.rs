@@ -294,20 +294,30 @@ async fn a_removed_bot_rejoins_once_and_posts() {
     );
 }
 
-#[tokio::test]
-async fn a_reply_of_unknown_outcome_is_found_in_its_thread() {
+/// An app whose calls to Slack time out after 500 ms, and an integration ready to send.
+async fn impatient_app() -> (TestApp, String) {
     let app = TestApp::spawn_with(|config| {
         config.slack.request_timeout = Duration::from_millis(500);
     })
     .await;
     let ws = app.create_workspace("W").await;
     let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    (app, integration)
+}
+
+/// The next post reaches Slack, but its answer comes only after the timeout.
+async fn answer_the_next_post_late(app: &TestApp) {
+    app.inject_fault(json!({"method": "chat.postMessage", "kind": "record_then_delay", "delay_ms": 1500, "times": 1}))
+        .await;
+}
+
+#[tokio::test]
+async fn a_reply_of_unknown_outcome_is_found_in_its_thread() {
+    let (app, integration) = impatient_app().await;
     send(&app, send_request(&integration, "root", "root", true))
         .await
         .unwrap();
-    // The reply reaches Slack, but its answer comes after the timeout.
-    app.inject_fault(json!({"method": "chat.postMessage", "kind": "record_then_delay", "delay_ms": 1500, "times": 1}))
-        .await;
+    answer_the_next_post_late(&app).await;
     let answer = reply(&app, &integration, "root", "r1", "in the thread", false).await;
 
     let settled = settle(&app, &[answer.id]).await;
@@ -320,14 +330,8 @@ async fn a_reply_of_unknown_outcome_is_found_in_its_thread() {
 
 #[tokio::test]
 async fn a_failed_history_lookup_keeps_a_post_of_unknown_outcome_unaccounted_for() {
-    let app = TestApp::spawn_with(|config| {
-        config.slack.request_timeout = Duration::from_millis(500);
-    })
-    .await;
-    let ws = app.create_workspace("W").await;
-    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
-    app.inject_fault(json!({"method": "chat.postMessage", "kind": "record_then_delay", "delay_ms": 1500, "times": 1}))
-        .await;
+    let (app, integration) = impatient_app().await;
+    answer_the_next_post_late(&app).await;
     // The lookups that follow fail: Slack's edge errs, then rate limits.
     app.inject_fault(json!({"method": "conversations.history", "kind": "http_status", "status": 503, "times": 1}))
         .await;
@@ -345,14 +349,8 @@ async fn a_failed_history_lookup_keeps_a_post_of_unknown_outcome_unaccounted_for
 
 #[tokio::test]
 async fn an_unknown_outcome_is_reconciled_and_posts_exactly_once() {
-    let app = TestApp::spawn_with(|config| {
-        config.slack.request_timeout = Duration::from_millis(500);
-    })
-    .await;
-    let ws = app.create_workspace("W").await;
-    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
-    app.inject_fault(json!({"method": "chat.postMessage", "kind": "record_then_delay", "delay_ms": 1500, "times": 1}))
-        .await;
+    let (app, integration) = impatient_app().await;
+    answer_the_next_post_late(&app).await;
     let timed_out = send(&app, send_request(&integration, "a", "timed out", false))
         .await
         .unwrap();
