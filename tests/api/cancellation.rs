@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use switchboard::proto::v1::{self, IntegrationStatus};
 use tonic::Code;
 
-use crate::{helpers::*, rotation::wait_until};
+use crate::helpers::*;
 
 async fn oauth_states(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM oauth_states")

@@ -472,3 +472,20 @@ pub fn reconnect_details(status: &Status) -> v1::ReconnectDetails {
 pub fn base64_key() -> String {
     base64::engine::general_purpose::STANDARD.encode(ENCRYPTION_KEY)
 }
+
+/// Polls `ready` every 50 ms until it holds; `within` only catches a hang.
+pub async fn wait_for(what: &str, within: Duration, mut ready: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + within;
+    while !ready().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited {within:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `wait_for` with a 10 s bound.
+pub async fn wait_until(ready: impl AsyncFnMut() -> bool) {
+    wait_for("a condition", Duration::from_secs(10), ready).await;
+}

@@ -1,7 +1,7 @@
 //! Attempts that outlive their worker's lease: a replica frozen mid-post, posts slower than
 //! the heartbeat, and the fencing of what a worker records after losing its lane.
 
-use std::{future::Future, time::Duration};
+use std::time::Duration;
 
 use serde_json::json;
 use switchboard::store::{AttemptRecord, Finished, HeldLane, LeaseTerms, Outcome, Pace, Store};
@@ -9,21 +9,8 @@ use uuid::Uuid;
 
 use crate::{helpers::*, messaging_helpers::*, processes::*};
 
-/// Polls `ready` until it holds; the bound only catches a hang.
-async fn wait_until<F, Fut>(what: &str, mut ready: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while !ready().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "waited 120 s for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+/// The bound of waits on real processes: only a hang exceeds it.
+const LONG: Duration = Duration::from_secs(120);
 
 /// The one lane's (epoch, whether a worker holds it).
 async fn lane(app: &TestApp) -> (i64, bool) {
@@ -46,7 +33,7 @@ async fn a_replica_frozen_mid_post_past_its_lease_leaves_exactly_one_post() {
         ("SWITCHBOARD_DELIVERY_SETTLE_GRACE_MS", "6000"),
     ];
     let a = start_service_with(&app, &db_url, &settings).await;
-    wait_until("the first post to reach Slack", || async {
+    wait_for("the first post to reach Slack", LONG, async || {
         !app.sim_calls("chat.postMessage").await.is_empty()
     })
     .await;
@@ -55,7 +42,7 @@ async fn a_replica_frozen_mid_post_past_its_lease_leaves_exactly_one_post() {
     // B takes the lane once A's lease has run out, and must leave it be until A's post
     // can no longer land: it neither looks in the history nor posts.
     let _b = start_service_with(&app, &db_url, &settings).await;
-    wait_until("B to take the lane and hand it back", || async {
+    wait_for("B to take the lane and hand it back", LONG, async || {
         let (epoch, held) = lane(&app).await;
         epoch >= 2 && !held
     })
@@ -112,7 +99,7 @@ async fn no_call_starts_on_a_lease_shorter_than_the_slack_timeout() {
     let ws = app.create_workspace("W").await;
     let (integration, _) = ready_integration(&app, "team-1", &ws).await;
     let id = send_numbered(&app, &integration, 1).await.remove(0);
-    wait_until("an attempt to stop short", || async {
+    wait_for("an attempt to stop short", LONG, async || {
         get_delivery(&app, &id).await.last_error == "lease_expiring"
     })
     .await;

@@ -204,20 +204,23 @@ async fn listening(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn the_workers_listen_again_after_the_database_comes_back() {
     let (app, proxy) = app_behind_proxy(Duration::from_secs(30)).await;
-    let wait_for = async |what: &str, ready: &dyn Fn(i64) -> bool| {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !ready(listening(&app).await) {
-            assert!(Instant::now() < deadline, "waited 120 s for {what}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    wait_for("the workers to LISTEN", &|n| n >= 1).await;
+    let within = Duration::from_secs(120);
+    wait_for("the workers to LISTEN", within, async || {
+        listening(&app).await >= 1
+    })
+    .await;
     // The outage drops the subscription; resubscribing fails while it lasts.
     proxy.cut();
-    wait_for("the subscription to drop", &|n| n == 0).await;
+    wait_for("the subscription to drop", within, async || {
+        listening(&app).await == 0
+    })
+    .await;
     // Longer than the pool's 5 s acquire timeout: attempts to subscribe again fail (they
     // do not just wait for the database), and the worker must keep trying.
     tokio::time::sleep(Duration::from_secs(7)).await;
     proxy.restore();
-    wait_for("the workers to LISTEN again", &|n| n >= 1).await;
+    wait_for("the workers to LISTEN again", within, async || {
+        listening(&app).await >= 1
+    })
+    .await;
 }

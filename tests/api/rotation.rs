@@ -21,16 +21,6 @@ async fn expire_soon(app: &TestApp, id: &str) {
     .unwrap();
 }
 
-pub async fn wait_until(mut done: impl AsyncFnMut() -> bool) {
-    for _ in 0..200 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("gave up waiting");
-}
-
 #[tokio::test]
 async fn deliveries_keep_flowing_across_an_expired_token() {
     let app = TestApp::spawn().await;
