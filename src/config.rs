@@ -7,7 +7,7 @@ use base64::Engine as _;
 use secrecy::SecretString;
 use url::Url;
 
-use crate::{delivery::DeliveryConfig, http::HttpLimits, store::Pace};
+use crate::{delivery::DeliveryConfig, http::HttpLimits, store::Pace, webhooks::WebhookConfig};
 
 #[derive(Debug, thiserror::Error)]
 #[error("setting {name} {problem}")]
@@ -104,6 +104,7 @@ pub struct Config {
     pub health_check_interval: Option<Duration>,
     /// How often rotating tokens due within 2 hours are refreshed; `None` for never.
     pub token_refresh_interval: Option<Duration>,
+    pub webhooks: WebhookConfig,
 }
 
 /// The log filter (`RUST_LOG`), read here like every other setting.
@@ -402,7 +403,33 @@ impl Config {
                 secs => Some(Duration::from_secs(secs)),
             };
 
+        // Webhook subscriptions: the retry schedule, the request timeout, private targets.
+        let webhook_defaults = WebhookConfig::default();
+        let webhooks = WebhookConfig {
+            enabled: env.parsed("SWITCHBOARD_WEBHOOK_WORKERS", true, "true or false")?,
+            retry_schedule: match env.optional("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE") {
+                None => webhook_defaults.retry_schedule.clone(),
+                Some(raw) => crate::webhooks::parse_schedule(&raw).ok_or_else(|| {
+                    invalid(
+                        "SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE",
+                        format!("must be pauses like 5s,5m,2h (units ms, s, m, h), got {raw:?}"),
+                    )
+                })?,
+            },
+            request_timeout: millis(
+                "SWITCHBOARD_WEBHOOK_TIMEOUT_MS",
+                webhook_defaults.request_timeout,
+            )?,
+            allow_private: env.parsed(
+                "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE",
+                false,
+                "true or false",
+            )?,
+            ..webhook_defaults
+        };
+
         Ok(Self {
+            webhooks,
             token_refresh_interval,
             health_check_interval,
             delivery,
@@ -475,6 +502,8 @@ mod tests {
             ("SWITCHBOARD_ADMIN_ADDR", "localhost"),
             ("SWITCHBOARD_HTTP_MAX_CONNECTIONS", "many"),
             ("SWITCHBOARD_HTTP_TIMEOUT_MS", "0"),
+            ("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", "5 minutes"),
+            ("SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", "yes"),
         ];
         for (name, value) in cases {
             let mut env = base();

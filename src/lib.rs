@@ -15,3 +15,4 @@ pub mod slack_sim;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

@@ -13,6 +13,7 @@ mod request_id;
 mod template;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod webhook;
 
 pub use blocks::{MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS};
 pub use caller::{Caller, Denial};
@@ -26,6 +27,7 @@ pub use message::{
 };
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
 pub use request_id::RequestId;
+pub use webhook::{WebhookState, WebhookSubscription, WebhookUrl};
 
 /// Why a value was refused. `field` names the request field so the transport layer can build
 /// a BadRequest field violation without knowing the rule.

@@ -16,6 +16,8 @@ mod outbox;
 mod requests;
 mod stats;
 mod tokens;
+mod webhook_outbox;
+mod webhooks;
 
 use std::{future::Future, time::Duration};
 
@@ -31,6 +33,8 @@ pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::LockedTokens;
+pub use webhook_outbox::{ClaimedWebhook, WebhookFailure};
+pub use webhooks::{NewWebhook, WebhookChanges};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
