@@ -14,6 +14,7 @@ mod reconnects;
 mod requests;
 mod rotation;
 pub mod secrets;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -26,6 +27,7 @@ pub use messaging::{Capability, EditRequest, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
 pub use reconnects::run_reconnect_sweep;
 pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};
+pub use webhooks::{NewSubscription, SubscriptionChanges, SubscriptionPage};
 
 use crate::{
     config::Config,
