@@ -105,6 +105,8 @@ pub struct Config {
     /// How often rotating tokens due within 2 hours are refreshed; `None` for never.
     pub token_refresh_interval: Option<Duration>,
     pub webhooks: WebhookConfig,
+    /// How long events stay in the log (`SWITCHBOARD_EVENT_RETENTION_DAYS`, default 30).
+    pub event_retention: Duration,
 }
 
 /// The log filter (`RUST_LOG`), read here like every other setting.
@@ -428,8 +430,23 @@ impl Config {
             ..webhook_defaults
         };
 
+        let event_retention = match env.parsed(
+            "SWITCHBOARD_EVENT_RETENTION_DAYS",
+            30u64,
+            "a whole number of days",
+        )? {
+            0 => {
+                return Err(invalid(
+                    "SWITCHBOARD_EVENT_RETENTION_DAYS",
+                    "must be at least 1",
+                ));
+            }
+            days => Duration::from_secs(days * 24 * 3600),
+        };
+
         Ok(Self {
             webhooks,
+            event_retention,
             token_refresh_interval,
             health_check_interval,
             delivery,

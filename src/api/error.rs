@@ -28,6 +28,11 @@ impl From<CoreError> for Status {
     fn from(err: CoreError) -> Self {
         match err {
             CoreError::InvalidArgument(violations) => invalid_argument(violations),
+            CoreError::EventCursorExpired => status(
+                Code::OutOfRange,
+                "events after this cursor were removed by retention; list from the start again",
+                info("EVENT_CURSOR_EXPIRED", &[]),
+            ),
             CoreError::SlackOAuthCodeInvalid => {
                 let mut details = info("SLACK_OAUTH_CODE_INVALID", &[]);
                 details.add_bad_request_violation("code", "Slack refused the code (invalid_code)");

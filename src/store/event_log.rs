@@ -221,3 +221,12 @@ impl Store {
         .await
     }
 }
+
+impl Store {
+    /// A connection of its own listening for appends (see `EVENTS_CHANNEL`).
+    pub async fn listen_events(&self) -> Result<sqlx::postgres::PgListener, StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(EVENTS_CHANNEL).await?;
+        Ok(listener)
+    }
+}

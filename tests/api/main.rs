@@ -6,6 +6,8 @@ mod channels;
 mod db_proxy;
 mod duplicates;
 mod events;
+mod events_log;
+mod events_stream;
 mod helpers;
 mod hostile;
 mod http_port;
