@@ -191,6 +191,13 @@ impl Application {
                 stop_rx_for_workers.clone(),
             ))
         });
+        let webhooks = self.config.webhooks.enabled.then(|| {
+            let body: crate::webhooks::BodyFn = std::sync::Arc::new(crate::api::event_json);
+            tokio::spawn(crate::webhooks::run(
+                core.webhook_engine(self.config.webhooks.clone(), body),
+                stop_rx_for_workers.clone(),
+            ))
+        });
 
         let (health, health_service) = tonic_health::server::health_reporter();
         health
@@ -293,6 +300,11 @@ impl Application {
             && let Err(err) = workers.await
         {
             tracing::error!(error = %err, "delivery workers ended abnormally");
+        }
+        if let Some(webhooks) = webhooks
+            && let Err(err) = webhooks.await
+        {
+            tracing::error!(error = %err, "webhook dispatcher ended abnormally");
         }
         grpc?;
         http.and(admin).map_err(StartupError::Http)?;

@@ -1,5 +1,5 @@
 //! EventService: the event log as pages and as a live stream. Webhook subscriptions are
-//! answered UNIMPLEMENTED until their implementation lands (being built on this branch).
+//! answered in `webhook_subscriptions.rs`.
 
 use std::pin::Pin;
 
@@ -7,7 +7,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
 
-use super::{Violations, caller, convert::timestamp, optional};
+use super::{Violations, caller, convert::timestamp, optional, webhook_subscriptions};
 use crate::{
     core::{Core, EventBell, EventQuery},
     domain::{EventCursor, EventPayload, TeamId},
@@ -160,8 +160,6 @@ fn query(violations: &mut Violations, team_id: &str, types: Vec<String>) -> Even
     }
 }
 
-const WEBHOOKS_PENDING: &str = "webhook subscriptions are not available in this build yet";
-
 type EventStream = Pin<Box<dyn Stream<Item = Result<v1::Event, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -219,43 +217,43 @@ impl EventService for EventApi {
 
     async fn create_webhook_subscription(
         &self,
-        _: Request<v1::CreateWebhookSubscriptionRequest>,
+        request: Request<v1::CreateWebhookSubscriptionRequest>,
     ) -> Result<Response<v1::WebhookSubscription>, Status> {
-        Err(Status::unimplemented(WEBHOOKS_PENDING))
+        webhook_subscriptions::create(&self.core, request).await
     }
 
     async fn get_webhook_subscription(
         &self,
-        _: Request<v1::GetWebhookSubscriptionRequest>,
+        request: Request<v1::GetWebhookSubscriptionRequest>,
     ) -> Result<Response<v1::WebhookSubscription>, Status> {
-        Err(Status::unimplemented(WEBHOOKS_PENDING))
+        webhook_subscriptions::get(&self.core, request).await
     }
 
     async fn list_webhook_subscriptions(
         &self,
-        _: Request<v1::ListWebhookSubscriptionsRequest>,
+        request: Request<v1::ListWebhookSubscriptionsRequest>,
     ) -> Result<Response<v1::ListWebhookSubscriptionsResponse>, Status> {
-        Err(Status::unimplemented(WEBHOOKS_PENDING))
+        webhook_subscriptions::list(&self.core, request).await
     }
 
     async fn update_webhook_subscription(
         &self,
-        _: Request<v1::UpdateWebhookSubscriptionRequest>,
+        request: Request<v1::UpdateWebhookSubscriptionRequest>,
     ) -> Result<Response<v1::WebhookSubscription>, Status> {
-        Err(Status::unimplemented(WEBHOOKS_PENDING))
+        webhook_subscriptions::update(&self.core, request).await
     }
 
     async fn delete_webhook_subscription(
         &self,
-        _: Request<v1::DeleteWebhookSubscriptionRequest>,
+        request: Request<v1::DeleteWebhookSubscriptionRequest>,
     ) -> Result<Response<()>, Status> {
-        Err(Status::unimplemented(WEBHOOKS_PENDING))
+        webhook_subscriptions::delete(&self.core, request).await
     }
 
     async fn rotate_webhook_secret(
         &self,
-        _: Request<v1::RotateWebhookSecretRequest>,
+        request: Request<v1::RotateWebhookSecretRequest>,
     ) -> Result<Response<v1::WebhookSubscription>, Status> {
-        Err(Status::unimplemented(WEBHOOKS_PENDING))
+        webhook_subscriptions::rotate_secret(&self.core, request).await
     }
 }

@@ -52,6 +52,8 @@ pub struct Core {
     cipher: TokenCipher,
     pages: PageTokens,
     redirect_uri: String,
+    /// Webhook URLs may point at private and loopback addresses.
+    allow_private_webhooks: bool,
 }
 
 impl Core {
@@ -67,6 +69,7 @@ impl Core {
             cipher: TokenCipher::new(&config.token_encryption_key),
             pages: PageTokens::new(&config.token_encryption_key),
             redirect_uri: config.slack.redirect_uri.to_string(),
+            allow_private_webhooks: config.webhooks.allow_private,
         }
     }
 

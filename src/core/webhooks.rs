@@ -4,14 +4,10 @@
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{
-    Core, CoreError,
-    integrations::RESOURCE_PAGE,
-    page_token::TimeCursor,
-};
+use super::{Core, CoreError, integrations::RESOURCE_PAGE, page_token::TimeCursor};
 use crate::{
     domain::{
-        Caller, TeamId, WebhookState, WebhookSubscription, WebhookUrl,
+        Caller, FieldViolation, TeamId, WebhookState, WebhookSubscription, WebhookUrl,
         webhook::{new_signing_secret, secret_binding},
     },
     store::{NewWebhook, WebhookChanges},
@@ -39,6 +35,20 @@ pub struct SubscriptionPage {
 }
 
 impl Core {
+    /// The webhook engine over the same store and key; `body` renders an event.
+    pub fn webhook_engine(
+        &self,
+        config: crate::webhooks::WebhookConfig,
+        body: crate::webhooks::BodyFn,
+    ) -> crate::webhooks::Engine {
+        crate::webhooks::Engine::new(self.store.clone(), self.cipher.clone(), body, config)
+    }
+
+    /// A subscriber's URL under this service's private-address setting.
+    pub fn parse_webhook_url(&self, field: &str, raw: &str) -> Result<WebhookUrl, FieldViolation> {
+        WebhookUrl::parse(field, raw, self.allow_private_webhooks)
+    }
+
     async fn visible_webhook(
         &self,
         caller: &Caller,
@@ -95,7 +105,9 @@ impl Core {
         let team_id = caller
             .scope(team_id)
             .map_err(|_| CoreError::PermissionDenied)?;
-        let size = RESOURCE_PAGE.resolve(page_size).map_err(CoreError::invalid)?;
+        let size = RESOURCE_PAGE
+            .resolve(page_size)
+            .map_err(CoreError::invalid)?;
         let fingerprint = format!("webhooks;team={:?}", team_id.as_ref().map(TeamId::as_str));
         let after = self
             .pages
@@ -106,12 +118,12 @@ impl Core {
             .store
             .list_webhooks(team_id.as_ref(), after, size as i64 + 1)
             .await?;
-        let next_page_token = self
-            .pages
-            .next_page(&mut subscriptions, size, &fingerprint, |last| TimeCursor {
-                time: last.create_time,
-                id: last.id,
-            });
+        let next_page_token =
+            self.pages
+                .next_page(&mut subscriptions, size, &fingerprint, |last| TimeCursor {
+                    time: last.create_time,
+                    id: last.id,
+                });
         Ok(SubscriptionPage {
             subscriptions,
             next_page_token,

@@ -17,6 +17,7 @@ use switchboard::{
     startup::Application,
     store::MIGRATOR,
     store::Pace,
+    webhooks::WebhookConfig,
 };
 use tokio::sync::oneshot;
 use tonic::{Code, Request, Status, transport::Channel};
@@ -119,6 +120,14 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         health_check_interval: None,
         token_refresh_interval: None,
         event_retention: Duration::from_secs(30 * 24 * 3600),
+        // Test receivers listen on 127.0.0.1; retries come in milliseconds.
+        webhooks: WebhookConfig {
+            allow_private: true,
+            retry_schedule: vec![Duration::from_millis(50); 3],
+            request_timeout: Duration::from_secs(2),
+            poll_interval: Duration::from_millis(200),
+            ..WebhookConfig::default()
+        },
         delivery: DeliveryConfig {
             pace: Pace {
                 channel_interval: TEST_PACE,
