@@ -29,3 +29,5 @@ mod rotation;
 mod storage;
 mod traces;
 mod validation;
+mod webhook_receiver;
+mod webhooks;
