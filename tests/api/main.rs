@@ -31,3 +31,4 @@ mod traces;
 mod validation;
 mod webhook_receiver;
 mod webhooks;
+mod webhooks_restart;
