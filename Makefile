@@ -14,6 +14,7 @@ test:
 ## Print the outbox benchmark figures (not a test).
 bench:
 	@scripts/bench.sh
+	@scripts/bench_webhooks.sh
 
 ## Exactly-once under load: the crash, two-replica and lease tests in a loop while busy
 ## loops hold every core; prints the duplicates and lost messages found (must be 0).

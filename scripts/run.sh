@@ -60,6 +60,8 @@ trap 'exit 130' INT TERM
 # Local runs listen on the loopback interface only (override with the usual variables).
 export SWITCHBOARD_GRPC_ADDR="${SWITCHBOARD_GRPC_ADDR:-127.0.0.1:50051}"
 export SWITCHBOARD_HTTP_ADDR="${SWITCHBOARD_HTTP_ADDR:-127.0.0.1:8080}"
+# Webhook receivers of a local run are on this machine: let subscriptions point at them.
+export SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE="${SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE:-true}"
 
 # The REST gateway's address; its browser console (/console/) completes Slack installs.
 gateway_addr="${SWITCHBOARD_GATEWAY_ADDR:-127.0.0.1:8081}"

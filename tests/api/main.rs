@@ -31,4 +31,5 @@ mod traces;
 mod validation;
 mod webhook_receiver;
 mod webhooks;
+mod webhooks_bench;
 mod webhooks_restart;

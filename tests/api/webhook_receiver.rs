@@ -19,6 +19,7 @@ pub struct Received {
     pub body: Value,
     /// Whether the receiver answered 2xx (or would have: a held one counts as accepted).
     pub accepted: bool,
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -54,6 +55,7 @@ async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: Byte
             id: headers["webhook-id"].to_str().unwrap().to_owned(),
             body: serde_json::from_slice(&body).expect("the body is JSON"),
             accepted,
+            at: std::time::Instant::now(),
         });
         accepted
     };
