@@ -228,7 +228,7 @@ async fn a_team_jwt_manages_only_its_own_subscriptions() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(ids_of(&listed.subscriptions), [own.id.clone()]);
+    assert_eq!(ids_of(&listed.subscriptions), std::slice::from_ref(&own.id));
     let cross = client
         .list_webhook_subscriptions(as_team_jwt(
             "team-a",
