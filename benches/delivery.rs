@@ -17,6 +17,7 @@ use std::{
 
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
+use slack_sim::{RunningSim, SimConfig};
 use sqlx::{Connection, PgConnection, postgres::PgPoolOptions};
 use switchboard::{
     domain::{DeliveryKind, IntegrationId},
@@ -25,7 +26,6 @@ use switchboard::{
         integration_service_client::IntegrationServiceClient,
         messaging_service_client::MessagingServiceClient,
     },
-    slack_sim::{RunningSim, SimConfig},
     store::{MIGRATOR, NewDelivery, Store},
 };
 use tonic::{Request, transport::Channel};

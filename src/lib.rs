@@ -11,7 +11,6 @@ pub mod http;
 pub mod metrics;
 pub mod proto;
 pub mod slack;
-pub mod slack_sim;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

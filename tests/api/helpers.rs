@@ -7,13 +7,13 @@ use base64::Engine as _;
 use prost::Message;
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use slack_sim::{RunningSim, SimConfig};
 use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
 use switchboard::{
     config::{AuthConfig, Config, DatabaseConfig, EncryptionKey, LogFormat, SlackConfig},
     delivery::DeliveryConfig,
     http::HttpLimits,
     proto::v1::{self, integration_service_client::IntegrationServiceClient},
-    slack_sim::{RunningSim, SimConfig},
     startup::Application,
     store::MIGRATOR,
     store::Pace,
