@@ -368,14 +368,36 @@ impl MessagingService for MessagingApi {
         request: Request<v1::GetDeliveryRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let v1::GetDeliveryRequest { delivery_id } = request.into_inner();
-        let id = uuid::Uuid::try_parse(&delivery_id)
-            .ok()
-            .filter(|_| delivery_id.len() == 36)
-            .ok_or_else(|| {
-                CoreError::invalid(FieldViolation::new("delivery_id", "must be a UUID"))
-            })?;
+        let v1::GetDeliveryRequest {
+            delivery_id,
+            integration_id,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        let id = violations.check(
+            uuid::Uuid::try_parse(&delivery_id)
+                .ok()
+                .filter(|_| delivery_id.len() == 36)
+                .ok_or_else(|| FieldViolation::new("delivery_id", "must be a UUID")),
+        );
+        // The parent is given at the canonical path and may be left out at the old one.
+        let parent = violations.check(optional(
+            "integration_id",
+            &integration_id,
+            IntegrationId::parse,
+        ));
+        violations.into_result()?;
+        let (Some(id), Some(parent)) = (id, parent) else {
+            return Err(Status::internal("violations checked above"));
+        };
         let delivery = self.core.get_delivery(&caller, id).await?;
+        // A delivery of another integration is not at this path (AIP-132).
+        if parent.is_some_and(|parent| parent != delivery.integration_id) {
+            return Err(CoreError::NotFound {
+                resource: "delivery",
+                id: delivery_id,
+            }
+            .into());
+        }
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
