@@ -11,6 +11,7 @@ mod messages;
 mod messaging_service;
 mod methods;
 mod monitoring_service;
+mod reason;
 
 pub use auth::Authenticator;
 pub use channel_service::ChannelApi;
@@ -22,6 +23,7 @@ pub use methods::{
     UNKNOWN_METHOD, label as method_label,
 };
 pub use monitoring_service::MonitoringApi;
+pub use reason::Reason;
 
 pub(crate) use messages::parse_grpc_timeout;
 
