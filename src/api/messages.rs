@@ -96,7 +96,11 @@ pub fn delivery_to_proto(d: &Delivery) -> v1::Delivery {
         slack_ts: d.slack_ts.clone().unwrap_or_default(),
         thread_ts: d.thread_ts.clone().unwrap_or_default(),
         attempts: d.attempts,
-        last_error: d.last_error.clone().unwrap_or_default(),
+        last_error: d
+            .last_error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         create_time: Some(timestamp(d.create_time)),
         next_attempt_time: (!d.state.is_final()).then(|| timestamp(d.next_attempt_time)),
         sent_time: d.sent_time.map(timestamp),

@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 use super::{
     Violations, caller,
     messages::{delivery_to_proto, parse_message, state_from_proto},
-    optional,
+    optional, unparsed,
 };
 use crate::{
     core::{BatchRequest, Core, CoreError, EditRequest, SendRequest},
@@ -81,7 +81,7 @@ impl MessagingApi {
         let (Some(id), Some(message_id), Some(message_type), Some(message)) =
             (id, message_id, message_type, message)
         else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         Ok(SendRequest {
             integration_id: id,
@@ -118,7 +118,7 @@ impl MessagingApi {
         violations.into_result()?;
         match (id, message, request_id) {
             (Some(id), Some(message), Some(request_id)) => Ok((id, message, request_id)),
-            _ => unreachable!("violations checked above"),
+            _ => Err(unparsed()),
         }
     }
 }
@@ -207,7 +207,7 @@ impl MessagingService for MessagingApi {
         };
         let mut send = self.parse_send(as_send, violations)?;
         let Some(parent) = parent else {
-            unreachable!("violations checked by parse_send")
+            return Err(unparsed());
         };
         send.parent_internal_message_id = Some(parent);
         send.message.reply_broadcast = reply_broadcast;
@@ -424,7 +424,7 @@ impl MessagingService for MessagingApi {
         };
         violations.into_result()?;
         let (Some(id), Some(state)) = (id, state) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let (deliveries, next) = self
             .core

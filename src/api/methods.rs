@@ -3,7 +3,7 @@
 //! from the message's length prefix, before the body is buffered).
 
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{HashSet, VecDeque},
     future::Future,
     pin::Pin,
     sync::LazyLock,
@@ -15,9 +15,9 @@ use http_body::Frame;
 use http_body_util::BodyExt;
 use prost::Message;
 use tonic::{Code, Status, body::Body};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::StatusExt;
 
-use super::ERROR_DOMAIN;
+use super::Reason;
 use crate::domain::{MAX_BLOCKS_JSON_CHARS, MAX_TEXT_CHARS};
 
 /// The label of every path no service serves.
@@ -82,13 +82,13 @@ pub fn request_limit(path: &str) -> usize {
 
 fn too_large(size: usize, limit: usize) -> Status {
     let metadata = [
-        ("size_bytes".to_owned(), size.to_string()),
-        ("limit_bytes".to_owned(), limit.to_string()),
+        ("size_bytes", size.to_string()),
+        ("limit_bytes", limit.to_string()),
     ];
     Status::with_error_details(
         Code::ResourceExhausted,
         format!("the request is {size} bytes; this method takes at most {limit}"),
-        ErrorDetails::with_error_info("REQUEST_TOO_LARGE", ERROR_DOMAIN, HashMap::from(metadata)),
+        Reason::RequestTooLarge.details(&metadata),
     )
 }
 

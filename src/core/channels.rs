@@ -6,13 +6,13 @@ use std::time::Duration;
 use chrono::Utc;
 use secrecy::SecretString;
 
-use super::{Core, CoreError, page_token::PageSize, secrets::token_binding};
+use super::{Core, CoreError, Resource, page_token::PageSize, secrets::token_binding};
 use crate::{
     domain::{
         Caller, ChannelId, Integration, IntegrationId, IntegrationStatus, NotificationChannel,
         SlackChannel,
     },
-    slack::{Conversation, SlackError},
+    slack::{ChannelProblem, Conversation, SlackError, SlackFailure},
 };
 
 /// How long a fetched channel listing is served from the cache.
@@ -74,7 +74,7 @@ impl Core {
             .ok_or_else(|| {
                 CoreError::denied(
                     crate::domain::Denial::NotFound,
-                    "integration",
+                    Resource::Integration,
                     integration.id,
                 )
             })?;
@@ -196,19 +196,20 @@ impl Core {
     ) -> Result<NotificationChannel, CoreError> {
         let integration = self.active_integration(caller, id).await?;
         let token = self.access_token(&integration).await?;
-        let channel_error = |err: SlackError| match &err {
-            SlackError::Api { code } if code == "channel_not_found" => CoreError::ChannelNotFound {
-                channel_id: channel.to_string(),
-            },
-            SlackError::Api { code } if code == "is_archived" => CoreError::ChannelArchived {
-                channel_id: channel.to_string(),
-            },
-            SlackError::Api { code } if code == "method_not_supported_for_channel_type" => {
-                CoreError::ChannelNotPublic {
-                    channel_id: channel.to_string(),
+        let channel_error = |err: SlackError| {
+            let channel_id = channel.clone();
+            match err.failure() {
+                SlackFailure::Channel(ChannelProblem::NotFound) => {
+                    CoreError::ChannelNotFound { channel_id }
                 }
+                SlackFailure::Channel(ChannelProblem::Archived) => {
+                    CoreError::ChannelArchived { channel_id }
+                }
+                SlackFailure::Channel(ChannelProblem::NotPublic) => {
+                    CoreError::ChannelNotPublic { channel_id }
+                }
+                _ => CoreError::from_slack(err),
             }
-            _ => CoreError::from_slack(err),
         };
         let info = self
             .slack
@@ -217,12 +218,12 @@ impl Core {
             .map_err(channel_error)?;
         if info.is_archived {
             return Err(CoreError::ChannelArchived {
-                channel_id: channel.to_string(),
+                channel_id: channel,
             });
         }
         if info.is_private {
             return Err(CoreError::ChannelNotPublic {
-                channel_id: channel.to_string(),
+                channel_id: channel,
             });
         }
         if !info.is_member {
@@ -235,7 +236,9 @@ impl Core {
             .store
             .set_notification_channel(&integration, &channel, &info.name)
             .await?
-            .ok_or_else(|| CoreError::denied(crate::domain::Denial::NotFound, "integration", id))?;
+            .ok_or_else(|| {
+                CoreError::denied(crate::domain::Denial::NotFound, Resource::Integration, id)
+            })?;
         tracing::info!(integration_id = %id, channel_id = %channel, "notification channel set");
         updated
             .notification_channel

@@ -1,7 +1,7 @@
 //! Reading, listing, changing and deleting integrations.
 
 use super::{
-    Core, CoreError,
+    Core, CoreError, Resource,
     page_token::{PageSize, TimeCursor},
     secrets::token_binding,
 };
@@ -51,7 +51,7 @@ impl Core {
         let found = self.store.get_integration(id).await?;
         caller
             .visible(found)
-            .map_err(|d| CoreError::denied(d, "integration", id))
+            .map_err(|d| CoreError::denied(d, Resource::Integration, id))
     }
 
     pub async fn get_integration(
@@ -157,7 +157,11 @@ impl Core {
             .update_integration(update.id, &fields)
             .await?
             .ok_or_else(|| {
-                CoreError::denied(crate::domain::Denial::NotFound, "integration", update.id)
+                CoreError::denied(
+                    crate::domain::Denial::NotFound,
+                    Resource::Integration,
+                    update.id,
+                )
             })
     }
 

@@ -379,7 +379,7 @@ impl Core {
             (_, Some(d)) => Ok(d),
             (Caller::Team(_), None) => Err(CoreError::PermissionDenied),
             (Caller::Service, None) => Err(CoreError::NotFound {
-                resource: "delivery",
+                resource: super::Resource::Delivery,
                 id: id.to_string(),
             }),
         }

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 pub use batch::BatchRequest;
 pub use channels::{ChannelPage, ChannelQuery};
-pub use error::{CoreError, DuplicateInstall};
+pub use error::{CauseChain, CoreError, Dependency, DuplicateInstall, Resource};
 pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, EditRequest, SendRequest};

@@ -12,7 +12,7 @@ use futures_util::{StreamExt, stream};
 use super::{Core, CoreError};
 use crate::{
     domain::{Caller, Condition, FieldViolation, Integration, IntegrationId, TeamId},
-    slack::{SlackError, SlackErrorClass},
+    slack::{SlackError, SlackFailure},
     store::{DashboardStats, IntegrationFilter, MessagingStats, StatsScope},
 };
 
@@ -59,18 +59,18 @@ impl Core {
     pub(super) async fn test_token(&self, integration: &Integration) -> Result<(), SlackError> {
         let outcome = match self.access_token(integration).await {
             Ok(token) => self.slack.auth_test(&token).await.map(|_| ()),
-            Err(_) => Err(SlackError::Api {
-                code: "token_unavailable".into(),
-            }),
+            Err(_) => Err(SlackError::api("token_unavailable")),
         };
         let verdict = match &outcome {
             Ok(()) => Some((Condition::Healthy, None)),
             // Being told to slow down says nothing about the token.
-            Err(err) if err.class() == SlackErrorClass::RateLimited => None,
-            Err(err) if err.class() == SlackErrorClass::NeedsReconnect => {
-                Some((Condition::Revoked, Some(err.label())))
-            }
-            Err(err) => Some((Condition::Error, Some(err.label()))),
+            Err(err) => match err.failure() {
+                SlackFailure::RateLimited { .. } => None,
+                SlackFailure::TokenRevoked | SlackFailure::InvalidRefreshToken => {
+                    Some((Condition::Revoked, Some(err.label())))
+                }
+                _ => Some((Condition::Error, Some(err.label()))),
+            },
         };
         if let Some((condition, reason)) = verdict
             && let Err(err) = self

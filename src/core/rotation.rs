@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     domain::{Condition, IntegrationId},
-    slack::{SlackError, SlackOAuth},
+    slack::{SlackFailure, SlackOAuth},
     store::{Store, TokenSet},
 };
 
@@ -107,8 +107,8 @@ impl TokenRefresher {
                 tracing::info!(integration_id = %id, "token refreshed");
                 Ok(Refreshed::Rotated)
             }
-            Err(SlackError::Api { code }) if code == "invalid_refresh_token" => {
-                locked.mark(Condition::Revoked, &code).await?;
+            Err(err) if err.failure() == SlackFailure::InvalidRefreshToken => {
+                locked.mark(Condition::Revoked, &err.label()).await?;
                 counter("revoked");
                 tracing::warn!(integration_id = %id, "refresh token refused: integration revoked");
                 Ok(Refreshed::Revoked)

@@ -8,8 +8,8 @@ use secrecy::SecretString;
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
     core::{Refreshed, secrets::token_binding},
-    domain::{ChannelState, DeliveryKind, DeliveryState},
-    slack::{PostMessage, SlackError, SlackErrorClass},
+    domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState},
+    slack::{ChannelProblem, PostMessage, SlackError, SlackFailure},
     store::{AttemptRecord, Claimed, Outcome},
 };
 
@@ -30,7 +30,7 @@ fn at(after: Duration) -> chrono::DateTime<Utc> {
 fn lease_short(unaccounted: bool) -> (Outcome, Option<AttemptRecord>) {
     (
         Outcome::Retry {
-            error: "lease_expiring".into(),
+            error: DeliveryFailure::LeaseExpiring,
             at: Utc::now(),
             counted: false,
             maybe_sent: unaccounted,
@@ -39,13 +39,18 @@ fn lease_short(unaccounted: bool) -> (Outcome, Option<AttemptRecord>) {
     )
 }
 
-fn failed(error: &str) -> (Outcome, Option<AttemptRecord>) {
-    (
-        Outcome::Failed {
-            error: error.to_owned(),
-        },
-        None,
-    )
+fn failed(error: DeliveryFailure) -> (Outcome, Option<AttemptRecord>) {
+    (Outcome::Failed { error }, None)
+}
+
+/// What a channel's refusal says about its state, when it says anything.
+fn channel_state(problem: ChannelProblem) -> Option<ChannelState> {
+    match problem {
+        ChannelProblem::NotFound => Some(ChannelState::Deleted),
+        ChannelProblem::Archived => Some(ChannelState::Archived),
+        ChannelProblem::NotInChannel => Some(ChannelState::BotRemoved),
+        ChannelProblem::NotPublic => None,
+    }
 }
 
 impl Engine {
@@ -69,18 +74,18 @@ impl Engine {
         }
         // The integration and channel as they are now, not as they were at enqueue.
         let Some(sealed) = &head.access_token_enc else {
-            return failed("integration_deleted");
+            return failed(DeliveryFailure::IntegrationDeleted);
         };
         if head.integration_enabled == Some(false) {
-            return failed("integration_disabled");
+            return failed(DeliveryFailure::IntegrationDisabled);
         }
         if head.integration_condition.as_deref() == Some("revoked") {
-            return failed("integration_revoked");
+            return failed(DeliveryFailure::IntegrationRevoked);
         }
         if let Some(state) = head.channel_state.as_deref().and_then(ChannelState::parse)
             && state != ChannelState::Ready
         {
-            return failed(&format!("channel_{}", state.as_str()));
+            return failed(DeliveryFailure::Channel(state));
         }
 
         let edited_ts = match head.kind() {
@@ -95,7 +100,7 @@ impl Engine {
                             None,
                         );
                     }
-                    _ => return failed("TARGET_NOT_DELIVERED"),
+                    _ => return failed(DeliveryFailure::TargetNotDelivered),
                 }
             }
             _ => None,
@@ -115,7 +120,7 @@ impl Engine {
                             None,
                         );
                     }
-                    _ => return failed("PARENT_NOT_DELIVERED"),
+                    _ => return failed(DeliveryFailure::ParentNotDelivered),
                 }
             }
             _ => None,
@@ -124,7 +129,7 @@ impl Engine {
         let binding = token_binding(&head.team_id, &head.workspace_id);
         let token = match self.cipher.decrypt(sealed, &binding) {
             Ok(token) => token,
-            Err(_) => return failed("token_undecryptable"),
+            Err(_) => return failed(DeliveryFailure::TokenUndecryptable),
         };
 
         if !self.may_call(clock) {
@@ -140,7 +145,7 @@ impl Engine {
             {
                 Ok(Some(outcome)) => return (outcome, None),
                 Ok(None) if head.attempts >= self.config.max_attempts => {
-                    return failed("attempts_exhausted");
+                    return failed(DeliveryFailure::AttemptsExhausted);
                 }
                 Ok(None) => {}
                 Err(err) => {
@@ -199,7 +204,7 @@ impl Engine {
         let result = match head.kind() {
             Some(DeliveryKind::Delete) => {
                 match self.slack.chat_delete(token, &head.channel_id, ts).await {
-                    Err(SlackError::Api { code }) if code == "message_not_found" => Ok(()),
+                    Err(err) if err.failure() == SlackFailure::MessageNotFound => Ok(()),
                     other => other,
                 }
             }
@@ -243,7 +248,8 @@ impl Engine {
         let started = Instant::now();
         let mut result = self.slack.chat_post_message(token, &post).await;
         // Not in the channel (the bot was removed): join once, then post again.
-        if matches!(&result, Err(SlackError::Api { code }) if code == "not_in_channel") {
+        let not_in_channel = SlackFailure::Channel(ChannelProblem::NotInChannel);
+        if matches!(&result, Err(err) if err.failure() == not_in_channel) {
             // Slack refused the post (not_in_channel): nothing of it is out there.
             if !self.may_call(clock) {
                 return lease_short(false);
@@ -284,8 +290,9 @@ impl Engine {
             })
         };
         let attempts = head.attempts + 1;
+        let error = || DeliveryFailure::Slack(label.clone());
         let retry = |maybe_sent: bool| Outcome::Retry {
-            error: label.clone(),
+            error: error(),
             at: at(backoff(
                 attempts,
                 self.config.retry_base,
@@ -294,9 +301,7 @@ impl Engine {
             counted: true,
             maybe_sent,
         };
-        let give_up = || Outcome::Failed {
-            error: label.clone(),
-        };
+        let give_up = || Outcome::Failed { error: error() };
         // A failure worth retrying, while the retry budget lasts.
         let retry_or_give_up = || {
             if attempts >= self.config.max_attempts {
@@ -305,20 +310,16 @@ impl Engine {
                 retry(false)
             }
         };
-        match err.class() {
-            SlackErrorClass::RateLimited => {
-                let wait = match err {
-                    SlackError::RateLimited { retry_after } => retry_after,
-                    _ => Duration::from_secs(1),
-                };
+        match err.failure() {
+            SlackFailure::RateLimited { retry_after } => {
                 // The workspace pauses; this delivery keeps its place and its budget.
-                let until = at(wait);
+                let until = at(retry_after.unwrap_or(Duration::from_secs(1)));
                 if let Err(e) = self.store.pause_workspace(&head.workspace_id, until).await {
                     tracing::warn!(error = %e, "could not record a workspace pause");
                 }
                 (
                     Outcome::Retry {
-                        error: label.clone(),
+                        error: error(),
                         at: until,
                         counted: false,
                         maybe_sent: false,
@@ -327,14 +328,14 @@ impl Engine {
                 )
             }
             _ if err.outcome_unknown() => (retry(true), record("unknown")),
-            SlackErrorClass::TokenExpired => {
+            SlackFailure::TokenExpired => {
                 // Refresh (once across replicas), then try again at once: not a failure
                 // of the delivery.
                 let stale = head.access_token_enc.as_deref();
                 match self.refresher.refresh(head.integration_id(), stale).await {
                     Ok(Refreshed::Rotated | Refreshed::AlreadyFresh) => (
                         Outcome::Retry {
-                            error: label.clone(),
+                            error: error(),
                             at: Utc::now(),
                             counted: false,
                             maybe_sent: false,
@@ -343,7 +344,7 @@ impl Engine {
                     ),
                     Ok(Refreshed::Revoked) => (
                         Outcome::Failed {
-                            error: "invalid_refresh_token".into(),
+                            error: DeliveryFailure::RefreshTokenRefused,
                         },
                         record("failed"),
                     ),
@@ -352,24 +353,20 @@ impl Engine {
                     }
                 }
             }
-            SlackErrorClass::Retryable => (retry_or_give_up(), record("failed")),
-            SlackErrorClass::NeedsReconnect => {
+            SlackFailure::Retryable => (retry_or_give_up(), record("failed")),
+            SlackFailure::TokenRevoked | SlackFailure::InvalidRefreshToken => {
                 self.side_effect_revoked(head, &label).await;
                 (give_up(), record("failed"))
             }
-            SlackErrorClass::ChannelProblem => {
-                let state = match label.as_str() {
-                    "channel_not_found" => Some(ChannelState::Deleted),
-                    "is_archived" => Some(ChannelState::Archived),
-                    "not_in_channel" => Some(ChannelState::BotRemoved),
-                    _ => None,
-                };
-                if let Some(state) = state {
+            SlackFailure::Channel(problem) => {
+                if let Some(state) = channel_state(problem) {
                     self.side_effect_channel(head, state).await;
                 }
                 (give_up(), record("failed"))
             }
-            SlackErrorClass::Permanent => (give_up(), record("failed")),
+            SlackFailure::InvalidCode | SlackFailure::MessageNotFound | SlackFailure::Rejected => {
+                (give_up(), record("failed"))
+            }
         }
     }
 

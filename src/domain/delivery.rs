@@ -86,7 +86,7 @@ pub struct Delivery {
     pub slack_ts: Option<String>,
     pub thread_ts: Option<String>,
     pub attempts: i32,
-    pub last_error: Option<String>,
+    pub last_error: Option<super::DeliveryFailure>,
     pub create_time: DateTime<Utc>,
     pub next_attempt_time: DateTime<Utc>,
     pub sent_time: Option<DateTime<Utc>>,

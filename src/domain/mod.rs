@@ -4,6 +4,7 @@ mod blocks;
 mod caller;
 mod channel;
 mod delivery;
+mod delivery_failure;
 mod ids;
 mod integration;
 mod message;
@@ -17,6 +18,7 @@ pub use blocks::{MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS};
 pub use caller::{Caller, Denial};
 pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
 pub use delivery::{Delivery, DeliveryKind, DeliveryState};
+pub use delivery_failure::DeliveryFailure;
 pub use ids::{IntegrationId, TeamId, WorkspaceId};
 pub use integration::{Condition, Installation, Integration, IntegrationName, IntegrationStatus};
 pub use message::{

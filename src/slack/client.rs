@@ -158,7 +158,7 @@ pub(crate) fn decode_envelope<T: DeserializeOwned>(
             .and_then(serde_json::Value::as_str)
             .unwrap_or("unknown_error")
             .to_owned();
-        return Err(SlackError::Api { code });
+        return Err(SlackError::api(code));
     }
     serde_json::from_value(body).map_err(|e| SlackError::Protocol(e.to_string()))
 }
@@ -183,12 +183,8 @@ mod tests {
         let err =
             decode_envelope::<AuthTest>(serde_json::json!({"ok": false, "error": "invalid_auth"}))
                 .unwrap_err();
-        assert_eq!(
-            err,
-            SlackError::Api {
-                code: "invalid_auth".into()
-            }
-        );
+        assert_eq!(err, SlackError::api("invalid_auth"));
+        assert_eq!(err.failure(), crate::slack::SlackFailure::TokenRevoked);
         let ok: AuthTest =
             decode_envelope(serde_json::json!({"ok": true, "bot_id": "B1", "team_id": "T1"}))
                 .unwrap();

@@ -212,9 +212,7 @@ fn from_oauth_error(err: RequestTokenError<SlackError, BasicErrorResponse>) -> S
                 Err(_) => SlackError::Protocol(parse_error.to_string()),
             }
         }
-        RequestTokenError::ServerResponse(e) => SlackError::Api {
-            code: e.error().as_ref().to_owned(),
-        },
+        RequestTokenError::ServerResponse(e) => SlackError::api(e.error().as_ref()),
         RequestTokenError::Other(message) => SlackError::Protocol(message),
     }
 }

@@ -56,7 +56,10 @@ impl TryFrom<DeliveryRow> for Delivery {
             slack_ts: row.slack_ts,
             thread_ts: row.thread_ts,
             attempts: row.attempts,
-            last_error: row.last_error,
+            last_error: row.last_error.map(|raw| {
+                let Ok(failure) = raw.parse();
+                failure
+            }),
             create_time: row.create_time,
             next_attempt_time: row.next_attempt_time,
             sent_time: row.sent_time,

@@ -10,7 +10,9 @@ use super::{
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
 };
-use crate::domain::{Condition, Installation, Integration, IntegrationId, IntegrationName, TeamId};
+use crate::domain::{
+    Condition, DeliveryFailure, Installation, Integration, IntegrationId, IntegrationName, TeamId,
+};
 
 /// Encrypted tokens, as stored.
 #[derive(Clone)]
@@ -330,10 +332,11 @@ impl Store {
             .await?;
             // Queued messages of a deleted integration will never be sent.
             sqlx::query(
-                "UPDATE deliveries SET state = 'cancelled', last_error = 'integration_deleted'
+                "UPDATE deliveries SET state = 'cancelled', last_error = $2
                  WHERE integration_id = $1 AND state IN ('queued', 'retrying')",
             )
             .bind(id.as_uuid())
+            .bind(DeliveryFailure::IntegrationDeleted.to_string())
             .execute(&mut *tx)
             .await?;
             audit::record(

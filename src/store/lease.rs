@@ -161,7 +161,7 @@ async fn record_outcome(
              WHERE id = $1",
         )
         .bind(head.id)
-        .bind(error)
+        .bind(error.to_string())
         .bind(i32::from(attempted)),
         // The call that may have posted has ended on our side; Slack gets the grace to
         // finish what it received before anyone looks in the history.
@@ -179,7 +179,7 @@ async fn record_outcome(
              WHERE id = $1",
         )
         .bind(head.id)
-        .bind(error)
+        .bind(error.to_string())
         .bind(at)
         .bind(counted)
         .bind(maybe_sent)

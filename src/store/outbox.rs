@@ -10,7 +10,7 @@ use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use super::{Store, StoreError, retrying};
-use crate::domain::{ChannelState, DeliveryKind, DeliveryState, IntegrationId};
+use crate::domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState, IntegrationId};
 
 /// Pace of every channel (and optionally of a whole workspace), shared through Postgres.
 #[derive(Debug, Clone, Copy)]
@@ -90,10 +90,10 @@ pub enum Outcome {
         thread_ts: Option<String>,
     },
     /// Give up.
-    Failed { error: String },
+    Failed { error: DeliveryFailure },
     /// Try again at `at`; `counted` attempts use up the retry budget (a 429 does not).
     Retry {
-        error: String,
+        error: DeliveryFailure,
         at: DateTime<Utc>,
         counted: bool,
         /// The post may have reached Slack: reconcile before the next one.
