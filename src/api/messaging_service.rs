@@ -8,7 +8,7 @@ use super::{
     optional, unparsed,
 };
 use crate::{
-    core::{BatchRequest, Core, CoreError, EditRequest, SendRequest},
+    core::{BatchRequest, Core, CoreError, EditRequest, Resource, SendRequest},
     domain::{
         FieldViolation, IntegrationId, RequestId, parse_internal_message_id, parse_message_type,
     },
@@ -387,13 +387,13 @@ impl MessagingService for MessagingApi {
         ));
         violations.into_result()?;
         let (Some(id), Some(parent)) = (id, parent) else {
-            return Err(Status::internal("violations checked above"));
+            return Err(unparsed());
         };
         let delivery = self.core.get_delivery(&caller, id).await?;
         // A delivery of another integration is not at this path (AIP-132).
         if parent.is_some_and(|parent| parent != delivery.integration_id) {
             return Err(CoreError::NotFound {
-                resource: "delivery",
+                resource: Resource::Delivery,
                 id: delivery_id,
             }
             .into());
