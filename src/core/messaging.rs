@@ -19,6 +19,7 @@ use crate::{
     },
     slack::ThreadMessage,
     store::{Enqueued, NewDelivery, NewPost},
+    telemetry::TraceContext,
 };
 
 /// How often a waiting caller looks at its delivery.
@@ -100,6 +101,7 @@ impl Core {
                 ),
                 message_type: request.message_type.clone(),
                 payload: &payload,
+                trace: TraceContext::current(),
             };
             let team = caller.team().map(|t| t.as_str());
             if let Some(enqueued) = self.store.enqueue_post(&post, team).await? {
@@ -203,6 +205,7 @@ impl Core {
             message_type,
             payload,
             target_delivery_id,
+            trace: TraceContext::current(),
         })
     }
 
