@@ -140,3 +140,13 @@ impl TraceContext {
         let _ = span.set_parent(parent);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_recorded_trace_there_is_no_context_to_keep() {
+        assert_eq!(TraceContext::current(), None);
+    }
+}
