@@ -278,6 +278,7 @@ async fn insert_raw(store: &Store, range: std::ops::Range<usize>) {
                     payload_hash: vec![0; 32],
                     payload,
                     target_delivery_id: None,
+                    trace: None,
                 };
                 store.enqueue(&new).await.unwrap();
             }

@@ -42,6 +42,9 @@ fn derived_message_id(scope: &str, request_id: &RequestId, index: usize) -> Stri
 }
 
 impl Core {
+    #[tracing::instrument(name = "core.send_batch", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn send_batch(
         &self,
         caller: &Caller,

@@ -118,6 +118,10 @@ impl Core {
         }
     }
 
+    #[tracing::instrument(name = "core.list_channels", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn list_channels(
         &self,
         caller: &Caller,
@@ -188,6 +192,11 @@ impl Core {
         })
     }
 
+    #[tracing::instrument(name = "core.set_notification_channel", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+        channel_id = %channel,
+    ))]
     pub async fn set_notification_channel(
         &self,
         caller: &Caller,
@@ -245,6 +254,10 @@ impl Core {
             .ok_or(CoreError::NotificationChannelNotSet)
     }
 
+    #[tracing::instrument(name = "core.get_notification_channel", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn get_notification_channel(
         &self,
         caller: &Caller,
@@ -256,6 +269,10 @@ impl Core {
             .ok_or(CoreError::NotificationChannelNotSet)
     }
 
+    #[tracing::instrument(name = "core.clear_notification_channel", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn clear_notification_channel(
         &self,
         caller: &Caller,

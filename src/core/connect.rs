@@ -60,6 +60,7 @@ fn oauth_param(field: &str, raw: &str) -> Result<(), FieldViolation> {
 }
 
 impl Core {
+    #[tracing::instrument(name = "core.start_slack_oauth", skip_all, fields(team_id = %team_id))]
     pub async fn start_slack_oauth(
         &self,
         caller: &Caller,
@@ -109,6 +110,9 @@ impl Core {
     /// Once the code goes to Slack, the exchange and what follows run to the end in a task
     /// of their own: a caller hanging up must not leave the state claimed, nor a token Slack
     /// issued neither kept nor revoked.
+    #[tracing::instrument(name = "core.complete_slack_oauth", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn complete_slack_oauth(
         &self,
         caller: &Caller,
@@ -329,6 +333,10 @@ impl Core {
             .ok_or(CoreError::OAuthStateInvalid)
     }
 
+    #[tracing::instrument(name = "core.reconnect_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn reconnect_integration(
         &self,
         caller: &Caller,

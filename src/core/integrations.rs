@@ -54,6 +54,10 @@ impl Core {
             .map_err(|d| CoreError::denied(d, Resource::Integration, id))
     }
 
+    #[tracing::instrument(name = "core.get_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn get_integration(
         &self,
         caller: &Caller,
@@ -62,6 +66,9 @@ impl Core {
         self.visible_integration(caller, id).await
     }
 
+    #[tracing::instrument(name = "core.list_integrations", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn list_integrations(
         &self,
         caller: &Caller,
@@ -143,6 +150,10 @@ impl Core {
         })
     }
 
+    #[tracing::instrument(name = "core.update_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %update.id,
+    ))]
     pub async fn update_integration(
         &self,
         caller: &Caller,
@@ -167,6 +178,10 @@ impl Core {
 
     /// Deletes the integration, then revokes its token at Slack (best effort: the
     /// integration is gone either way).
+    #[tracing::instrument(name = "core.delete_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn delete_integration(
         &self,
         caller: &Caller,

@@ -19,6 +19,7 @@ use crate::{
     },
     slack::ThreadMessage,
     store::{Enqueued, NewDelivery, NewPost},
+    telemetry::TraceContext,
 };
 
 /// How often a waiting caller looks at its delivery.
@@ -73,6 +74,10 @@ fn payload_hash(
 
 impl Core {
     /// SendMessage and ReplyToMessage.
+    #[tracing::instrument(name = "core.send_message", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %request.integration_id,
+    ))]
     pub async fn send_message(
         &self,
         caller: &Caller,
@@ -100,6 +105,7 @@ impl Core {
                 ),
                 message_type: request.message_type.clone(),
                 payload: &payload,
+                trace: TraceContext::current(),
             };
             let team = caller.team().map(|t| t.as_str());
             if let Some(enqueued) = self.store.enqueue_post(&post, team).await? {
@@ -203,6 +209,7 @@ impl Core {
             message_type,
             payload,
             target_delivery_id,
+            trace: TraceContext::current(),
         })
     }
 
@@ -234,6 +241,10 @@ impl Core {
     /// UpdateMessage (`Some(message)`) and DeleteMessage (`None`): queued behind the post
     /// they change, in its channel. Each call is one change, unless it repeats an earlier
     /// call's `request_id`; a message already being deleted is not deleted twice.
+    #[tracing::instrument(name = "core.edit_message", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %edit.integration_id,
+    ))]
     pub async fn edit_message(
         &self,
         caller: &Caller,
@@ -279,6 +290,10 @@ impl Core {
     }
 
     /// The thread a message belongs to, from Slack (`conversations.replies`).
+    #[tracing::instrument(name = "core.get_message_thread", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %integration_id,
+    ))]
     pub async fn get_message_thread(
         &self,
         caller: &Caller,
@@ -307,6 +322,10 @@ impl Core {
 
     /// Whether a message sent now would go out, and if not, why. The token check counts
     /// as a health check: a dead token makes the integration REVOKED here too.
+    #[tracing::instrument(name = "core.validate_messaging_capability", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %integration_id,
+    ))]
     pub async fn validate_messaging_capability(
         &self,
         caller: &Caller,
@@ -370,6 +389,10 @@ impl Core {
         }
     }
 
+    #[tracing::instrument(name = "core.get_delivery", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        delivery_id = %id,
+    ))]
     pub async fn get_delivery(&self, caller: &Caller, id: Uuid) -> Result<Delivery, CoreError> {
         let found = self.store.get_delivery(id).await?;
         match (caller, found) {
@@ -385,6 +408,10 @@ impl Core {
         }
     }
 
+    #[tracing::instrument(name = "core.list_deliveries", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %integration_id,
+    ))]
     pub async fn list_deliveries(
         &self,
         caller: &Caller,

@@ -97,6 +97,10 @@ impl Core {
         }
     }
 
+    #[tracing::instrument(name = "core.check_integration_health", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn check_integration_health(
         &self,
         caller: &Caller,
@@ -108,6 +112,9 @@ impl Core {
 
     /// Checks every integration of `team` (every team's when `None`), a few at a time,
     /// each workspace paced within Slack's limit for `auth.test`.
+    #[tracing::instrument(name = "core.check_all_integrations", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn check_all_integrations(
         &self,
         caller: &Caller,
@@ -159,6 +166,9 @@ impl Core {
         Ok(team.map(|t| t.to_string()))
     }
 
+    #[tracing::instrument(name = "core.messaging_stats", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn messaging_stats(
         &self,
         caller: &Caller,
@@ -184,6 +194,9 @@ impl Core {
             .await?)
     }
 
+    #[tracing::instrument(name = "core.dashboard_stats", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn dashboard_stats(
         &self,
         caller: &Caller,
@@ -193,6 +206,9 @@ impl Core {
         Ok(self.store.dashboard_stats(team_id.as_deref()).await?)
     }
 
+    #[tracing::instrument(name = "core.message_type_breakdown", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn message_type_breakdown(
         &self,
         caller: &Caller,

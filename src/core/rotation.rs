@@ -51,6 +51,7 @@ impl TokenRefresher {
 
     /// Refreshes the integration's tokens when due. `stale_access_enc` is the token a call
     /// just saw expire: then it is due unless another replica already replaced it.
+    #[tracing::instrument(name = "core.refresh_tokens", skip_all, fields(integration_id = %id))]
     pub async fn refresh(
         &self,
         id: IntegrationId,

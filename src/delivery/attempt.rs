@@ -11,12 +11,33 @@ use crate::{
     domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState},
     slack::{ChannelProblem, PostMessage, SlackError, SlackFailure},
     store::{AttemptRecord, Claimed, Outcome},
+    telemetry::TraceContext,
 };
 
 /// How often a reply looks again for its parent's ts.
 const PARENT_POLL: Duration = Duration::from_millis(500);
 /// Reconciliation looks this far before the first attempt (clock skew with Slack).
 const RECONCILE_SLACK: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The span of one attempt: a child of the call that queued the delivery, so whoever
+/// follows that call's trace sees the message reach Slack. A delivery queued outside any
+/// trace starts a trace of its own.
+pub(super) fn attempt_span(head: &Claimed) -> tracing::Span {
+    let span = tracing::info_span!(
+        "delivery_attempt",
+        delivery_id = %head.id,
+        channel_id = %head.channel_id,
+        kind = %head.kind,
+    );
+    if let Some(traceparent) = &head.traceparent {
+        TraceContext {
+            traceparent: traceparent.clone(),
+            tracestate: head.tracestate.clone(),
+        }
+        .adopt(&span);
+    }
+    span
+}
 
 fn at(after: Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()

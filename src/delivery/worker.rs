@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{
     Engine,
+    attempt::attempt_span,
     lease::{Holding, Leases},
 };
 use crate::store::{Claimed, Finished, OUTBOX_CHANNEL, Outcome};
@@ -129,12 +130,7 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
         if !claimed.is_empty() {
             for (head, holding) in claimed {
                 let engine = engine.clone();
-                let span = tracing::info_span!(
-                    "delivery_attempt",
-                    delivery_id = %head.id,
-                    channel_id = %head.channel_id,
-                    kind = %head.kind,
-                );
+                let span = attempt_span(&head);
                 in_flight.spawn(
                     async move { deliver(&engine, owner, head, holding).await }.instrument(span),
                 );

@@ -5,7 +5,10 @@ use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::{Store, StoreError, retrying};
-use crate::domain::{Delivery, DeliveryKind, DeliveryState, IntegrationId};
+use crate::{
+    domain::{Delivery, DeliveryKind, DeliveryState, IntegrationId},
+    telemetry::TraceContext,
+};
 
 /// `pg_notify` channel that wakes delivery workers.
 pub const OUTBOX_CHANNEL: &str = "switchboard_outbox";
@@ -81,6 +84,8 @@ pub struct NewDelivery {
     pub payload_hash: Vec<u8>,
     /// For an update or delete: the post or reply it changes.
     pub target_delivery_id: Option<Uuid>,
+    /// The trace of the call that queued it: its attempts continue that trace.
+    pub trace: Option<TraceContext>,
 }
 
 pub enum Enqueued {
@@ -100,6 +105,8 @@ pub struct NewPost<'a> {
     pub message_type: Option<String>,
     pub payload: &'a serde_json::Value,
     pub payload_hash: Vec<u8>,
+    /// The trace of the call that queued it: its attempts continue that trace.
+    pub trace: Option<TraceContext>,
 }
 
 /// The lane bookkeeping of a committed delivery, and the delivery as stored.
@@ -183,8 +190,8 @@ pub(super) async fn insert(
     Ok(sqlx::query_scalar(
         "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
              kind, internal_message_id, parent_internal_message_id, message_type,
-             payload, payload_hash, target_delivery_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             payload, payload_hash, target_delivery_id, traceparent, tracestate)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (integration_id, internal_message_id)
              WHERE kind IN ('post', 'reply') DO NOTHING
          RETURNING id",
@@ -201,6 +208,8 @@ pub(super) async fn insert(
     .bind(&new.payload)
     .bind(&new.payload_hash)
     .bind(new.target_delivery_id)
+    .bind(new.trace.as_ref().map(|t| &t.traceparent))
+    .bind(new.trace.as_ref().and_then(|t| t.tracestate.as_ref()))
     .fetch_optional(conn)
     .await?)
 }
@@ -244,8 +253,10 @@ impl Store {
             let mut tx = self.pool.begin().await?;
             let inserted: Option<(Uuid, String, String)> = sqlx::query_as(
                 "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
-                     kind, internal_message_id, message_type, payload, payload_hash)
-                 SELECT $1, i.id, i.team_id, i.workspace_id, i.nc_channel_id, 'post', $3, $4, $5, $6
+                     kind, internal_message_id, message_type, payload, payload_hash,
+                     traceparent, tracestate)
+                 SELECT $1, i.id, i.team_id, i.workspace_id, i.nc_channel_id, 'post', $3, $4, $5, $6,
+                        $8, $9
                  FROM integrations_with_channel i
                  WHERE i.id = $2 AND i.enabled AND i.condition = 'healthy' AND i.nc_state = 'ready'
                    AND ($7::text IS NULL OR i.team_id = $7)
@@ -260,6 +271,8 @@ impl Store {
             .bind(post.payload)
             .bind(&post.payload_hash)
             .bind(team)
+            .bind(post.trace.as_ref().map(|t| &t.traceparent))
+            .bind(post.trace.as_ref().and_then(|t| t.tracestate.as_ref()))
             .fetch_optional(&mut *tx)
             .await?;
             let outcome = match inserted {

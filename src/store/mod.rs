@@ -18,6 +18,7 @@ mod tokens;
 use std::{future::Future, time::Duration};
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
+use tracing::Instrument;
 
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
@@ -86,7 +87,33 @@ const RETRY_PAUSES: &[Duration] = &[
 /// `op` must be safe to repeat: each call is one whole transaction or one statement.
 /// Within a call, no try outlasts the call's deadline and no retry starts that could not
 /// finish before it: the caller hears UNAVAILABLE in time instead of being cut off.
-async fn retrying<T, F, Fut>(what: &'static str, mut op: F) -> Result<T, StoreError>
+/// Every try and pause is inside one `store.<what>` span.
+async fn retrying<T, F, Fut>(what: &'static str, op: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    retry_transient(what, op)
+        .instrument(operation_span(what))
+        .await
+}
+
+/// The span of one store operation, within the work that asked for it. Background loops
+/// (a worker's claim, a sweep) poll the store outside any span: a poll is not worth a
+/// trace of its own, so there the operation records none.
+fn operation_span(what: &'static str) -> tracing::Span {
+    if tracing::Span::current().is_none() {
+        return tracing::Span::none();
+    }
+    tracing::info_span!(
+        "store",
+        otel.name = format!("store.{what}"),
+        db.system = "postgresql",
+        db.operation = what,
+    )
+}
+
+async fn retry_transient<T, F, Fut>(what: &'static str, mut op: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, StoreError>>,

@@ -70,6 +70,9 @@ pub struct Claimed {
     /// For an update or delete: the message it changes.
     pub target_state: Option<String>,
     pub target_ts: Option<String>,
+    /// The W3C trace context of the call that queued it, if that call was traced.
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
 }
 
 impl Claimed {
@@ -138,7 +141,7 @@ const CLAIM_HEADS: &str = "
            i.access_token_enc, i.enabled AS integration_enabled,
            i.condition AS integration_condition, nc.state AS channel_state,
            p.state AS parent_state, p.slack_ts AS parent_ts, p.thread_ts AS parent_thread_ts,
-           t.state AS target_state, t.slack_ts AS target_ts
+           t.state AS target_state, t.slack_ts AS target_ts, h.traceparent, h.tracestate
     FROM (
         SELECT DISTINCT ON (d.workspace_id, d.channel_id) d.*
         FROM deliveries d
