@@ -4,7 +4,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/switchboard_protos.rs"));
 
-pub use switchboard::v1;
+pub use self::switchboard::v1;
 
 /// Every file of the public API with its imports, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
