@@ -11,6 +11,7 @@ const SERVICES: &[&str] = &[
     "switchboard/v1/channel_service.proto",
     "switchboard/v1/messaging_service.proto",
     "switchboard/v1/monitoring_service.proto",
+    "switchboard/v1/event_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -104,6 +104,8 @@ pub struct Config {
     pub health_check_interval: Option<Duration>,
     /// How often rotating tokens due within 2 hours are refreshed; `None` for never.
     pub token_refresh_interval: Option<Duration>,
+    /// How long events stay in the log (`SWITCHBOARD_EVENT_RETENTION_DAYS`, default 30).
+    pub event_retention: Duration,
 }
 
 /// The log filter (`RUST_LOG`), read here like every other setting.
@@ -402,7 +404,22 @@ impl Config {
                 secs => Some(Duration::from_secs(secs)),
             };
 
+        let event_retention = match env.parsed(
+            "SWITCHBOARD_EVENT_RETENTION_DAYS",
+            30u64,
+            "a whole number of days",
+        )? {
+            0 => {
+                return Err(invalid(
+                    "SWITCHBOARD_EVENT_RETENTION_DAYS",
+                    "must be at least 1",
+                ));
+            }
+            days => Duration::from_secs(days * 24 * 3600),
+        };
+
         Ok(Self {
+            event_retention,
             token_refresh_interval,
             health_check_interval,
             delivery,

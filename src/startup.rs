@@ -10,15 +10,15 @@ use tonic_health::ServingStatus;
 
 use crate::{
     api::{
-        Authenticator, ChannelApi, IntegrationApi, MAX_BATCH_REQUEST_BYTES, MAX_REQUEST_BYTES,
-        MessagingApi, MonitoringApi, RequestLimitLayer,
+        Authenticator, ChannelApi, EventApi, IntegrationApi, MAX_BATCH_REQUEST_BYTES,
+        MAX_REQUEST_BYTES, MessagingApi, MonitoringApi, RequestLimitLayer,
     },
     config::{AuthConfig, Config},
-    core::Core,
+    core::{Core, EventBell},
     proto::{
         FILE_DESCRIPTOR_SET,
         v1::{
-            channel_service_server::ChannelServiceServer,
+            channel_service_server::ChannelServiceServer, event_service_server::EventServiceServer,
             integration_service_server::IntegrationServiceServer,
             messaging_service_server::MessagingServiceServer,
             monitoring_service_server::MonitoringServiceServer,
@@ -29,6 +29,8 @@ use crate::{
 
 /// Concurrent requests per client connection before callers queue.
 const MAX_CONCURRENT_PER_CONNECTION: usize = 256;
+/// How often old events are removed from the log.
+const EVENT_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -147,6 +149,21 @@ impl Application {
                 .max_decoding_message_size(MAX_REQUEST_BYTES),
             auth.clone(),
         );
+        let events = InterceptedService::new(
+            EventServiceServer::new(EventApi::new(
+                core.clone(),
+                EventBell::start(self.store.clone()),
+                stop_rx_for_workers.clone(),
+            ))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+            auth.clone(),
+        );
+        let event_retention = tokio::spawn(crate::core::run_event_retention(
+            core.clone(),
+            self.config.event_retention,
+            EVENT_RETENTION_SWEEP,
+            stop_rx_for_workers.clone(),
+        ));
         let health_checks = self.config.health_check_interval.map(|every| {
             tokio::spawn(crate::core::run_health_checks(
                 core.clone(),
@@ -212,6 +229,7 @@ impl Application {
             .add_service(channels)
             .add_service(messaging)
             .add_service(monitoring)
+            .add_service(events)
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
 
         let signature = self
@@ -263,6 +281,7 @@ impl Application {
         });
         let (grpc, http, admin) = tokio::join!(grpc, http, admin);
         signal.abort();
+        event_retention.abort();
         for sweep in [health_checks, refreshes, expired_reconnects]
             .into_iter()
             .flatten()

@@ -37,6 +37,11 @@ impl From<CoreError> for Status {
     fn from(err: CoreError) -> Self {
         match err {
             CoreError::InvalidArgument(violations) => invalid_argument(violations),
+            CoreError::EventCursorExpired => status(
+                Code::OutOfRange,
+                "events after this cursor were removed by retention; list from the start again",
+                Reason::EventCursorExpired.details(&[]),
+            ),
             CoreError::SlackOAuthCodeInvalid => {
                 let mut details = Reason::SlackOAuthCodeInvalid.details(&[]);
                 details.add_bad_request_violation("code", "Slack refused the code (invalid_code)");

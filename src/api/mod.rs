@@ -6,6 +6,7 @@ mod channel_service;
 pub(crate) mod codec;
 mod convert;
 mod error;
+mod event_service;
 mod integration_service;
 mod messages;
 mod messaging_service;
@@ -16,6 +17,7 @@ mod reason;
 pub use auth::Authenticator;
 pub use channel_service::ChannelApi;
 pub use error::ERROR_DOMAIN;
+pub use event_service::{EventApi, event_to_proto};
 pub use integration_service::IntegrationApi;
 pub use messaging_service::MessagingApi;
 pub use methods::{

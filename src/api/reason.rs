@@ -35,6 +35,8 @@ reasons! {
     CredentialInvalid = "CREDENTIAL_INVALID",
     CredentialExpired = "CREDENTIAL_EXPIRED",
     RequestTooLarge = "REQUEST_TOO_LARGE",
+    /// A StreamEvents/ListEvents cursor older than what retention kept.
+    EventCursorExpired = "EVENT_CURSOR_EXPIRED",
     /// Bad input; the BadRequest detail names the fields.
     InvalidArgument = "INVALID_ARGUMENT",
     SlackOAuthCodeInvalid = "SLACK_OAUTH_CODE_INVALID",

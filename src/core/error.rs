@@ -25,6 +25,9 @@ pub struct DuplicateInstall {
 pub enum CoreError {
     #[error("invalid request")]
     InvalidArgument(Vec<FieldViolation>),
+    /// Retention removed events after the consumer's cursor: it must resync.
+    #[error("events after the cursor were removed by retention")]
+    EventCursorExpired,
     #[error("slack refused the authorization code")]
     SlackOAuthCodeInvalid,
     #[error("slack refused the request: {code}")]

@@ -5,6 +5,7 @@ mod caller;
 mod channel;
 mod delivery;
 mod delivery_failure;
+pub mod event;
 mod ids;
 mod integration;
 mod message;
@@ -19,6 +20,7 @@ pub use caller::{Caller, Denial};
 pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
 pub use delivery::{Delivery, DeliveryKind, DeliveryState};
 pub use delivery_failure::DeliveryFailure;
+pub use event::{EVENT_TYPES, EventCursor, EventPayload};
 pub use ids::{IntegrationId, TeamId, WorkspaceId};
 pub use integration::{Condition, Installation, Integration, IntegrationName, IntegrationStatus};
 pub use message::{

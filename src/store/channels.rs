@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use super::{
     Store, StoreError,
     audit::{self, AuditAction},
-    retrying,
+    event_log, retrying,
 };
-use crate::domain::{ChannelId, Integration, IntegrationId, SlackChannel};
+use crate::domain::{ChannelId, EventPayload, Integration, IntegrationId, SlackChannel};
 
 impl Store {
     /// The access token of an integration, as stored (encrypted).
@@ -98,6 +98,8 @@ impl Store {
                 serde_json::json!({ "channel_id": channel.as_str(), "channel_name": channel_name }),
             )
             .await?;
+            let set = EventPayload::channel_set(channel.as_str(), channel_name);
+            event_log::append_for(&mut tx, &integration.team_id, integration.id, set).await?;
             let updated = super::integrations::fetch_by_id(&mut tx, integration.id, false).await?;
             tx.commit().await?;
             Ok(updated)
@@ -112,12 +114,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         retrying("clear_notification_channel", || async move {
             let mut tx = self.pool.begin().await?;
-            let cleared =
-                sqlx::query("DELETE FROM notification_channels WHERE integration_id = $1")
-                    .bind(integration.id.as_uuid())
-                    .execute(&mut *tx)
-                    .await?;
-            if cleared.rows_affected() > 0 {
+            let cleared: Option<String> = sqlx::query_scalar(
+                "DELETE FROM notification_channels WHERE integration_id = $1 RETURNING channel_id",
+            )
+            .bind(integration.id.as_uuid())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(channel_id) = cleared {
+                let event = EventPayload::channel_cleared(channel_id);
+                event_log::append_for(&mut tx, &integration.team_id, integration.id, event).await?;
                 audit::record(
                     &mut tx,
                     integration.id,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Store, StoreError,
     audit::{self, AuditAction},
+    event_hooks::{self, CHANNEL_CHANGE, ConditionChange},
     retrying,
 };
 use crate::domain::{ChannelState, IntegrationId, TeamId};
@@ -70,12 +71,15 @@ impl Store {
     ) -> Result<u64, StoreError> {
         retrying("revoke_workspace", || async move {
             let mut tx = self.pool.begin().await?;
-            let revoked: Vec<(uuid::Uuid, String)> = sqlx::query_as(
-                "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
-                 WHERE workspace_id = $1 AND date_trunc('second', connect_time) <= $3
-                   AND condition <> 'revoked'
-                   AND ($4::text[] IS NULL OR bot_user_id = ANY($4))
-                 RETURNING id, team_id",
+            let revoked: Vec<ConditionChange> = sqlx::query_as(
+                "WITH old AS (SELECT id, enabled, condition FROM integrations
+                     WHERE workspace_id = $1 AND date_trunc('second', connect_time) <= $3
+                       AND condition <> 'revoked'
+                       AND ($4::text[] IS NULL OR bot_user_id = ANY($4))
+                     FOR UPDATE)
+                 UPDATE integrations i SET condition = 'revoked', status_reason = $2, update_time = now()
+                 FROM old WHERE i.id = old.id
+                 RETURNING i.id, i.team_id, old.enabled, old.condition",
             )
             .bind(workspace_id)
             .bind(reason)
@@ -83,7 +87,8 @@ impl Store {
             .bind(bot_users)
             .fetch_all(&mut *tx)
             .await?;
-            for (id, team) in &revoked {
+            event_hooks::condition_changes(&mut tx, &revoked, reason).await?;
+            for (id, team, ..) in &revoked {
                 audit::record(
                     &mut tx,
                     IntegrationId::from_uuid(*id),
@@ -111,21 +116,29 @@ impl Store {
         bot_user: Option<&str>,
     ) -> Result<u64, StoreError> {
         retrying("channel_event", || async move {
-            let changed = sqlx::query(
-                "UPDATE notification_channels nc SET state = $3, update_time = now()
-                 FROM integrations i
-                 WHERE nc.integration_id = i.id AND i.workspace_id = $1 AND nc.channel_id = $2
-                   AND ($4::text IS NULL OR nc.state = $4)
-                   AND ($5::text IS NULL OR i.bot_user_id = $5)",
-            )
+            let mut tx = self.pool.begin().await?;
+            let changed = sqlx::query_as(&format!(
+                "WITH old AS (SELECT nc.integration_id, nc.channel_name, nc.state
+                     FROM notification_channels nc JOIN integrations i ON nc.integration_id = i.id
+                     WHERE i.workspace_id = $1 AND nc.channel_id = $2
+                       AND ($4::text IS NULL OR nc.state = $4)
+                       AND ($5::text IS NULL OR i.bot_user_id = $5)
+                     FOR UPDATE OF nc)
+                 UPDATE notification_channels nc SET state = $3, update_time = now()
+                 FROM old, integrations i
+                 WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
+                 RETURNING {CHANNEL_CHANGE}"
+            ))
             .bind(workspace_id)
             .bind(channel_id)
             .bind(state.as_str())
             .bind(only_from.map(ChannelState::as_str))
             .bind(bot_user)
-            .execute(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-            Ok(changed.rows_affected())
+            let touched = event_hooks::channel_changes(&mut tx, changed).await?;
+            tx.commit().await?;
+            Ok(touched as u64)
         })
         .await
     }
@@ -137,17 +150,25 @@ impl Store {
         name: &str,
     ) -> Result<u64, StoreError> {
         retrying("rename_channel", || async move {
-            let changed = sqlx::query(
-                "UPDATE notification_channels nc SET channel_name = $3, update_time = now()
-                 FROM integrations i
-                 WHERE nc.integration_id = i.id AND i.workspace_id = $1 AND nc.channel_id = $2",
-            )
+            let mut tx = self.pool.begin().await?;
+            let changed = sqlx::query_as(&format!(
+                "WITH old AS (SELECT nc.integration_id, nc.channel_name, nc.state
+                     FROM notification_channels nc JOIN integrations i ON nc.integration_id = i.id
+                     WHERE i.workspace_id = $1 AND nc.channel_id = $2
+                     FOR UPDATE OF nc)
+                 UPDATE notification_channels nc SET channel_name = $3, update_time = now()
+                 FROM old, integrations i
+                 WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
+                 RETURNING {CHANNEL_CHANGE}"
+            ))
             .bind(workspace_id)
             .bind(channel_id)
             .bind(name)
-            .execute(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-            Ok(changed.rows_affected())
+            let touched = event_hooks::channel_changes(&mut tx, changed).await?;
+            tx.commit().await?;
+            Ok(touched as u64)
         })
         .await
     }

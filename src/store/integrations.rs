@@ -5,13 +5,15 @@ use uuid::Uuid;
 use super::{
     Store, StoreError,
     audit::{self, AuditAction},
+    event_hooks, event_log,
     integration_row::{COLUMNS, IntegrationRow, VIEW},
     oauth::{self, NewReconnect},
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
 };
 use crate::domain::{
-    Condition, DeliveryFailure, Installation, Integration, IntegrationId, IntegrationName, TeamId,
+    Condition, DeliveryFailure, EventPayload, Installation, Integration, IntegrationId,
+    IntegrationName, TeamId,
 };
 
 /// Encrypted tokens, as stored.
@@ -138,6 +140,13 @@ impl Store {
                     serde_json::json!({ "enterprise_install": inst.is_enterprise_install }),
                 )
                 .await?;
+                event_log::append_for(
+                    &mut tx,
+                    &integration.team_id,
+                    integration.id,
+                    EventPayload::integration_created(&integration),
+                )
+                .await?;
                 tx.commit().await?;
                 return Ok(InstallOutcome::Created(integration));
             }
@@ -164,6 +173,13 @@ impl Store {
                 &inst.workspace_id,
                 AuditAction::DuplicateAttempt,
                 serde_json::json!({}),
+            )
+            .await?;
+            event_log::append_for(
+                &mut tx,
+                &existing.team_id,
+                existing.id,
+                EventPayload::duplicate_attempt(&inst.workspace_id),
             )
             .await?;
             tx.commit().await?;
@@ -267,6 +283,7 @@ impl Store {
             let Some(before) = fetch_by_id(&mut tx, id, true).await? else {
                 return Ok(None);
             };
+            let status = event_hooks::status_before(&mut tx, id).await?;
             let sql = "UPDATE integrations SET name = COALESCE($2, name),
                      enabled = COALESCE($3, enabled), update_time = now()
                  WHERE id = $1";
@@ -307,6 +324,13 @@ impl Store {
                 )
                 .await?;
             }
+            event_hooks::status_changed(
+                &mut tx,
+                id,
+                status,
+                if after.enabled { "enabled" } else { "disabled" },
+            )
+            .await?;
             tx.commit().await?;
             Ok(Some(after))
         })
@@ -348,6 +372,13 @@ impl Store {
                 serde_json::json!({}),
             )
             .await?;
+            event_log::append_for(
+                &mut tx,
+                &integration.team_id,
+                id,
+                EventPayload::integration_deleted(&integration),
+            )
+            .await?;
             tx.commit().await?;
             Ok(Some((integration, token)))
         })
@@ -361,6 +392,7 @@ async fn apply_tokens_in(
     inst: &Installation,
     tokens: &TokenSet,
 ) -> Result<Option<Integration>, StoreError> {
+    let status = event_hooks::status_before(&mut *conn, id).await?;
     let sql = "UPDATE integrations SET access_token_enc = $3, refresh_token_enc = $4,
              token_expire_time = $5, workspace_name = $6, enterprise_id = $7,
              enterprise_name = $8, is_enterprise_install = $9, bot_user_id = $10, bot_id = $11,
@@ -391,7 +423,7 @@ async fn apply_tokens_in(
         .await?
         .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
     audit::record(
-        conn,
+        &mut *conn,
         id,
         &integration.team_id,
         &inst.workspace_id,
@@ -399,6 +431,14 @@ async fn apply_tokens_in(
         serde_json::json!({ "reconnect_count": integration.reconnect_count }),
     )
     .await?;
+    event_log::append_for(
+        &mut *conn,
+        &integration.team_id,
+        id,
+        EventPayload::integration_reconnected(&integration),
+    )
+    .await?;
+    event_hooks::status_changed(conn, id, status, "reconnected").await?;
     Ok(Some(integration))
 }
 

@@ -113,6 +113,7 @@ impl Store {
             }
             record_outcome(&mut tx, head, outcome, attempt.is_some(), terms.settle_grace)
                 .await?;
+            super::event_hooks::delivery_finished(&mut tx, head.id, outcome).await?;
             if let Some(attempt) = attempt {
                 sqlx::query(
                     "INSERT INTO delivery_attempts

@@ -5,6 +5,8 @@ mod audit;
 mod channels;
 mod deliveries;
 mod edits;
+mod event_hooks;
+pub mod event_log;
 mod events;
 mod integration_row;
 mod integrations;
@@ -22,6 +24,7 @@ use tracing::Instrument;
 
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
+pub use event_log::{EventFilter, EventsRead, NewEvent, StoredEvent};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
 pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};

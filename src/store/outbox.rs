@@ -9,7 +9,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-use super::{Store, StoreError, retrying};
+use super::{
+    Store, StoreError,
+    event_hooks::{self, CHANNEL_CHANGE},
+    retrying,
+};
 use crate::domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState, IntegrationId};
 
 /// Pace of every channel (and optionally of a whole workspace), shared through Postgres.
@@ -276,14 +280,18 @@ impl Store {
     /// Slack said the token is dead: the integration needs a reconnect.
     pub async fn mark_revoked(&self, id: IntegrationId, reason: &str) -> Result<(), StoreError> {
         retrying("mark_revoked", || async move {
+            let mut tx = self.pool.begin().await?;
+            let status = event_hooks::status_before(&mut tx, id).await?;
             sqlx::query(
                 "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
                  WHERE id = $1 AND condition <> 'revoked'",
             )
             .bind(id.as_uuid())
             .bind(reason)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+            event_hooks::status_changed(&mut tx, id, status, reason).await?;
+            tx.commit().await?;
             Ok(())
         })
         .await
@@ -297,15 +305,22 @@ impl Store {
         state: ChannelState,
     ) -> Result<(), StoreError> {
         retrying("set_channel_state", || async move {
-            sqlx::query(
-                "UPDATE notification_channels SET state = $3, update_time = now()
-                 WHERE integration_id = $1 AND channel_id = $2",
-            )
+            let mut tx = self.pool.begin().await?;
+            let changed = sqlx::query_as(&format!(
+                "WITH old AS (SELECT integration_id, channel_name, state FROM notification_channels
+                     WHERE integration_id = $1 AND channel_id = $2 FOR UPDATE)
+                 UPDATE notification_channels nc SET state = $3, update_time = now()
+                 FROM old, integrations i
+                 WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
+                 RETURNING {CHANNEL_CHANGE}"
+            ))
             .bind(id.as_uuid())
             .bind(channel_id)
             .bind(state.as_str())
-            .execute(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
+            event_hooks::channel_changes(&mut tx, changed).await?;
+            tx.commit().await?;
             Ok(())
         })
         .await

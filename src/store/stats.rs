@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, retrying};
+use super::{Store, StoreError, event_hooks, retrying};
 use crate::domain::IntegrationId;
 
 /// Which rows a figure counts.
@@ -181,6 +181,8 @@ impl Store {
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
         retrying("record_health", || async move {
+            let mut tx = self.pool.begin().await?;
+            let status = event_hooks::status_before(&mut tx, id).await?;
             sqlx::query(
                 "UPDATE integrations SET condition = $2, status_reason = $3,
                      last_health_check_time = now(),
@@ -190,8 +192,11 @@ impl Store {
             .bind(id.as_uuid())
             .bind(condition.as_str())
             .bind(reason)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+            let why = reason.unwrap_or("health_check");
+            event_hooks::status_changed(&mut tx, id, status, why).await?;
+            tx.commit().await?;
             Ok(())
         })
         .await

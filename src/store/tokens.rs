@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::{Store, StoreError, integrations::TokenSet, retrying};
+use super::{Store, StoreError, event_hooks, integrations::TokenSet, retrying};
 use crate::domain::{Condition, IntegrationId};
 
 /// An integration's tokens, locked (`FOR UPDATE`) until `save`, `mark` or drop.
@@ -74,6 +74,7 @@ async fn put_rotated(
     id: IntegrationId,
     tokens: &TokenSet,
 ) -> Result<(), StoreError> {
+    let status = event_hooks::status_before(&mut *conn, id).await?;
     sqlx::query(
         "UPDATE integrations SET access_token_enc = $2, refresh_token_enc = $3,
              token_expire_time = $4, condition = 'healthy', status_reason = NULL, update_time = now()
@@ -83,8 +84,9 @@ async fn put_rotated(
     .bind(&tokens.access_token_enc)
     .bind(&tokens.refresh_token_enc)
     .bind(tokens.token_expire_time)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    event_hooks::status_changed(conn, id, status, "token_refreshed").await?;
     Ok(())
 }
 
@@ -114,6 +116,7 @@ impl LockedTokens {
 
     /// The refresh failed: ERROR (may recover) or REVOKED (refresh token dead).
     pub async fn mark(mut self, condition: Condition, reason: &str) -> Result<(), StoreError> {
+        let status = event_hooks::status_before(&mut self.tx, self.id).await?;
         sqlx::query(
             "UPDATE integrations SET condition = $2, status_reason = $3, update_time = now() WHERE id = $1",
         )
@@ -122,6 +125,7 @@ impl LockedTokens {
         .bind(reason)
         .execute(&mut *self.tx)
         .await?;
+        event_hooks::status_changed(&mut self.tx, self.id, status, reason).await?;
         self.tx.commit().await?;
         Ok(())
     }

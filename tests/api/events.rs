@@ -3,14 +3,14 @@ use switchboard::proto::v1::{ChannelState, IntegrationStatus};
 
 use crate::{helpers::*, messaging_helpers::*};
 
-fn callback(event_id: &str, team: &str, event_time: i64, event: Value) -> Value {
+pub fn callback(event_id: &str, team: &str, event_time: i64, event: Value) -> Value {
     json!({
         "type": "event_callback", "team_id": team, "api_app_id": "A0SWITCHBD",
         "event_id": event_id, "event_time": event_time, "event": event,
     })
 }
 
-fn now() -> i64 {
+pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 

@@ -118,6 +118,7 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         request_timeout: Duration::from_secs(30),
         health_check_interval: None,
         token_refresh_interval: None,
+        event_retention: Duration::from_secs(30 * 24 * 3600),
         delivery: DeliveryConfig {
             pace: Pace {
                 channel_interval: TEST_PACE,

@@ -7,6 +7,8 @@ mod db_proxy;
 mod deliveries;
 mod duplicates;
 mod events;
+mod events_log;
+mod events_stream;
 mod helpers;
 mod hostile;
 mod http_port;

@@ -1,0 +1,192 @@
+//! Events derived from the rows a change touched, for the store's write paths: each hook
+//! runs inside the transaction of its change and appends what that change means.
+
+use sqlx::{FromRow, PgConnection};
+use uuid::Uuid;
+
+use super::{StoreError, event_log::append_for};
+use crate::domain::{
+    Condition, EventPayload, IntegrationId, IntegrationStatus, TeamId,
+    event::{
+        ChannelStateChanged, DeliveryFailed, DeliverySent, IntegrationStatusChanged, status_name,
+    },
+};
+
+/// Locks the integration and tells its status, to compare with after a change
+/// (`status_changed`). `None` when it does not exist.
+pub async fn status_before(
+    conn: &mut PgConnection,
+    id: IntegrationId,
+) -> Result<Option<IntegrationStatus>, StoreError> {
+    Ok(status_of(conn, id, true).await?.map(|(_, status)| status))
+}
+
+async fn status_of(
+    conn: &mut PgConnection,
+    id: IntegrationId,
+    lock: bool,
+) -> Result<Option<(TeamId, IntegrationStatus)>, StoreError> {
+    let sql = if lock {
+        "SELECT team_id, enabled, condition FROM integrations WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT team_id, enabled, condition FROM integrations WHERE id = $1"
+    };
+    let row: Option<(String, bool, String)> = sqlx::query_as(sql)
+        .bind(id.as_uuid())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|(team, enabled, condition)| {
+        let condition = Condition::parse(&condition)?;
+        Some((
+            TeamId::from_trusted(team),
+            IntegrationStatus::derive(enabled, condition),
+        ))
+    }))
+}
+
+/// Appends `integration.status_changed` when the integration's status now differs from
+/// `before` (taken by `status_before` in the same transaction).
+pub async fn status_changed(
+    conn: &mut PgConnection,
+    id: IntegrationId,
+    before: Option<IntegrationStatus>,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let (Some(before), Some((team, after))) = (before, status_of(conn, id, false).await?) else {
+        return Ok(());
+    };
+    if before == after {
+        return Ok(());
+    }
+    let payload = EventPayload::IntegrationStatusChanged(IntegrationStatusChanged {
+        from: status_name(before).to_owned(),
+        to: status_name(after).to_owned(),
+        reason: reason.to_owned(),
+    });
+    append_for(conn, &team, id, payload).await
+}
+
+/// A notification channel as a statement changed it: `RETURNING` these columns (see
+/// `CHANNEL_CHANGE`), with `from` and `old_name` read before the change.
+#[derive(FromRow)]
+pub struct ChannelChange {
+    integration_id: Uuid,
+    team_id: String,
+    channel_id: String,
+    channel_name: String,
+    old_name: String,
+    from: String,
+    to: String,
+}
+
+/// What a statement changing notification channels returns for `channel_changes`, given
+/// the changed row as `nc`, its integration as `i` and the row before the change as `old`.
+pub const CHANNEL_CHANGE: &str = "nc.integration_id, i.team_id, nc.channel_id, nc.channel_name,
+     old.channel_name AS old_name, old.state AS \"from\", nc.state AS \"to\"";
+
+/// Appends `channel.state_changed` for each channel whose state or name changed.
+pub async fn channel_changes(
+    conn: &mut PgConnection,
+    changes: Vec<ChannelChange>,
+) -> Result<usize, StoreError> {
+    let touched = changes.len();
+    for change in changes {
+        if change.from == change.to && change.old_name == change.channel_name {
+            continue;
+        }
+        let payload = EventPayload::ChannelStateChanged(ChannelStateChanged {
+            channel_id: change.channel_id,
+            channel_name: change.channel_name,
+            from: change.from,
+            to: change.to,
+        });
+        let team = TeamId::from_trusted(change.team_id);
+        let id = IntegrationId::from_uuid(change.integration_id);
+        append_for(&mut *conn, &team, id, payload).await?;
+    }
+    Ok(touched)
+}
+
+/// Integrations as a statement changed them: `RETURNING i.id, i.team_id, old.enabled,
+/// old.condition` with `old` the row before the change.
+pub type ConditionChange = (Uuid, String, bool, String);
+
+/// Appends `integration.status_changed` for each changed integration whose status moved.
+pub async fn condition_changes(
+    conn: &mut PgConnection,
+    changes: &[ConditionChange],
+    reason: &str,
+) -> Result<(), StoreError> {
+    for (id, _, enabled, condition) in changes {
+        let before = Condition::parse(condition).map(|c| IntegrationStatus::derive(*enabled, c));
+        status_changed(&mut *conn, IntegrationId::from_uuid(*id), before, reason).await?;
+    }
+    Ok(())
+}
+
+/// Appends `delivery.sent` or `delivery.failed` when the outcome just recorded for
+/// `delivery` is final. The permalink is left empty: asking Slack for it would put a call
+/// on the delivery's hot path.
+pub async fn delivery_finished(
+    conn: &mut PgConnection,
+    delivery: Uuid,
+    outcome: &super::Outcome,
+) -> Result<(), StoreError> {
+    if !matches!(
+        outcome,
+        super::Outcome::Sent { .. } | super::Outcome::Failed { .. }
+    ) {
+        return Ok(());
+    }
+    let row: DeliveryRow = sqlx::query_as(
+        "SELECT team_id, integration_id, internal_message_id, channel_id, kind, state,
+             slack_ts, thread_ts, last_error, attempts
+         FROM deliveries WHERE id = $1",
+    )
+    .bind(delivery)
+    .fetch_one(&mut *conn)
+    .await?;
+    let delivery_id = delivery.to_string();
+    let payload = if row.state == "sent" {
+        EventPayload::DeliverySent(DeliverySent {
+            delivery_id,
+            internal_message_id: row.internal_message_id,
+            channel_id: row.channel_id,
+            slack_ts: row.slack_ts.unwrap_or_default(),
+            thread_ts: row.thread_ts.unwrap_or_default(),
+            permalink: String::new(),
+            kind: row.kind,
+        })
+    } else {
+        EventPayload::DeliveryFailed(DeliveryFailed {
+            delivery_id,
+            internal_message_id: row.internal_message_id,
+            channel_id: row.channel_id,
+            reason: row.last_error.unwrap_or_default(),
+            attempts: row.attempts,
+            kind: row.kind,
+        })
+    };
+    let team = TeamId::from_trusted(row.team_id);
+    append_for(
+        conn,
+        &team,
+        IntegrationId::from_uuid(row.integration_id),
+        payload,
+    )
+    .await
+}
+
+#[derive(FromRow)]
+struct DeliveryRow {
+    team_id: String,
+    integration_id: Uuid,
+    internal_message_id: String,
+    channel_id: String,
+    kind: String,
+    state: String,
+    slack_ts: Option<String>,
+    thread_ts: Option<String>,
+    last_error: Option<String>,
+    attempts: i32,
+}
