@@ -21,13 +21,13 @@ use sqlx::{PgPool, postgres::PgPoolOptions};
 
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
-pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
+pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, UpdateFields};
 pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
-pub use tokens::LockedTokens;
+pub use tokens::{LockedTokens, TokenSet};
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
