@@ -13,7 +13,6 @@ pub mod page_token;
 mod reconnects;
 mod requests;
 mod rotation;
-pub mod secrets;
 
 use std::time::Duration;
 
@@ -29,11 +28,11 @@ pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};
 
 use crate::{
     config::Config,
+    crypto::TokenCipher,
     slack::{SlackClient, SlackOAuth},
     store::Store,
 };
 use page_token::PageTokens;
-use secrets::TokenCipher;
 
 /// OAuth states and reconnect tokens live this long.
 pub const OAUTH_STATE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -60,7 +59,7 @@ impl Core {
             oauth: SlackOAuth::new(&config.slack, slack.clone()),
             slack,
             store,
-            cipher: TokenCipher::new(&config.token_encryption_key),
+            cipher: TokenCipher::new(&config.token_encryption_key.0),
             pages: PageTokens::new(&config.token_encryption_key),
             redirect_uri: config.slack.redirect_uri.to_string(),
         }

@@ -6,11 +6,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{
-    CoreError,
-    secrets::{TokenCipher, token_binding},
-};
+use super::CoreError;
 use crate::{
+    crypto::{TokenCipher, token_binding},
     domain::{Condition, IntegrationId},
     slack::{SlackError, SlackOAuth},
     store::{Store, TokenSet},

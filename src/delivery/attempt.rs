@@ -7,7 +7,8 @@ use secrecy::SecretString;
 
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
-    core::{Refreshed, secrets::token_binding},
+    core::Refreshed,
+    crypto::token_binding,
     domain::{ChannelState, DeliveryKind, DeliveryState},
     slack::{PostMessage, SlackError, SlackErrorClass},
     store::{AttemptRecord, Claimed, Outcome},

@@ -13,7 +13,8 @@ pub use backoff::backoff;
 pub use worker::run;
 
 use crate::{
-    core::{TokenRefresher, secrets::TokenCipher},
+    core::TokenRefresher,
+    crypto::TokenCipher,
     slack::SlackClient,
     store::{LeaseTerms, Pace, Store},
 };
