@@ -7,9 +7,8 @@ use secrecy::SecretString;
 
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
-    core::Refreshed,
     crypto::token_binding,
-    domain::{ChannelState, DeliveryKind, DeliveryState},
+    domain::{ChannelState, DeliveryKind, DeliveryState, Refreshed},
     slack::{PostMessage, SlackError, SlackErrorClass},
     store::{AttemptRecord, Claimed, Outcome},
 };

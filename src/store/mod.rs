@@ -24,7 +24,7 @@ pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, UpdateFields};
 pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
-pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
+pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome};
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::{LockedTokens, TokenSet};
