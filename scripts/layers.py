@@ -40,9 +40,10 @@ RULES: dict[str, set[str]] = {
     "domain": set(),
     "config": {"domain"},
     "crypto": set(),
-    "deadline": {"config", "domain"},
-    "metrics": {"config", "domain"},
-    "telemetry": {"config", "domain"},
+    # Cross-cutting leaves below transport: they may read the generated descriptors.
+    "deadline": {"config", "domain", "proto"},
+    "metrics": {"config", "domain", "proto"},
+    "telemetry": {"config", "domain", "proto"},
     "proto": set(),
 }
 
