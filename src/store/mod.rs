@@ -14,6 +14,7 @@ mod outbox;
 mod requests;
 mod stats;
 mod tokens;
+mod wakeups;
 
 use std::{future::Future, time::Duration};
 
@@ -28,6 +29,7 @@ pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome};
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::{LockedTokens, TokenSet};
+pub use wakeups::OutboxWakeups;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
