@@ -58,7 +58,10 @@ pub struct Config {
 }
 
 /// Reads settings through a lookup, so tests can supply their own environment.
-struct Env<'a>(Box<dyn Fn(&str) -> Option<String> + 'a>);
+struct Env<'a>(Box<Lookup<'a>>);
+
+/// A setting's raw value by name.
+type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
 impl<'a> Env<'a> {
     fn new(lookup: impl Fn(&str) -> Option<String> + 'a) -> Self {
