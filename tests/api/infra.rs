@@ -7,6 +7,8 @@ use tonic_reflection::pb::v1::{
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
+use tonic::transport::Channel;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -14,14 +16,11 @@ async fn health_answers_serving_without_credentials() {
     let app = TestApp::spawn().await;
     let mut health = HealthClient::new(app.channel.clone());
     for service in ["", "switchboard.v1.IntegrationService"] {
-        let answer = health
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(answer.status(), ServingStatus::Serving, "{service:?}");
+        assert_eq!(
+            status(&mut health, service).await,
+            ServingStatus::Serving,
+            "{service:?}"
+        );
     }
 }
 
@@ -43,15 +42,23 @@ async fn health_reports_serving_for_every_service_in_the_contract() {
         .collect();
     assert_eq!(names.len(), 4, "{names:?}");
     for service in names {
-        let answer = health
-            .check(HealthCheckRequest {
-                service: service.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(answer.status(), ServingStatus::Serving, "{service}");
+        assert_eq!(
+            status(&mut health, &service).await,
+            ServingStatus::Serving,
+            "{service}"
+        );
     }
+}
+
+async fn status(health: &mut HealthClient<Channel>, service: &str) -> ServingStatus {
+    let answer = health
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    answer.status()
 }
 
 #[tokio::test]
