@@ -26,6 +26,8 @@ if git rev-parse -q --verify HEAD~1 >/dev/null; then
   echo "== buf breaking (against HEAD~1)"
   "$buf" breaking proto --against ".git#ref=HEAD~1,subdir=proto"
 fi
+echo "== layers (module graph runs one way, no cycles)"
+python3 scripts/layers.py
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod core;
+pub mod crypto;
 pub mod deadline;
 pub mod delivery;
 pub mod domain;

@@ -22,12 +22,9 @@ pub use integration_service::IntegrationApi;
 pub use messaging_service::MessagingApi;
 pub use methods::{
     MAX_BATCH_REQUEST_BYTES, MAX_MESSAGE_REQUEST_BYTES, MAX_REQUEST_BYTES, RequestLimitLayer,
-    UNKNOWN_METHOD, label as method_label,
 };
 pub use monitoring_service::MonitoringApi;
 pub use reason::Reason;
-
-pub(crate) use messages::parse_grpc_timeout;
 
 use tonic::{Request, Status};
 

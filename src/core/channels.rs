@@ -6,7 +6,8 @@ use std::time::Duration;
 use chrono::Utc;
 use secrecy::SecretString;
 
-use super::{Core, CoreError, Resource, page_token::PageSize, secrets::token_binding};
+use super::{Core, CoreError, Resource, page_token::PageSize};
+use crate::crypto::token_binding;
 use crate::{
     domain::{
         Caller, ChannelId, Integration, IntegrationId, IntegrationStatus, NotificationChannel,

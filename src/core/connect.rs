@@ -8,9 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{
     Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL, Resource,
     requests::{request_key, settled},
-    secrets::{TokenCipher, random_secret, secret_hash, token_binding},
 };
 use crate::{
+    crypto::{TokenCipher, random_secret, secret_hash, token_binding},
     domain::{
         Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName,
         RequestId, TeamId,

@@ -3,9 +3,9 @@
 use super::{
     Core, CoreError, Resource,
     page_token::{PageSize, TimeCursor},
-    secrets::token_binding,
 };
 use crate::{
+    crypto::token_binding,
     domain::{
         Caller, FieldViolation, Integration, IntegrationCategory, IntegrationId, IntegrationName,
         IntegrationStatus, Platform, TeamId,

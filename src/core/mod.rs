@@ -14,7 +14,6 @@ pub mod page_token;
 mod reconnects;
 mod requests;
 mod rotation;
-pub mod secrets;
 
 use std::time::Duration;
 
@@ -27,15 +26,15 @@ pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, EditRequest, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
 pub use reconnects::run_reconnect_sweep;
-pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};
+pub use rotation::{REFRESH_AHEAD, TokenRefresher};
 
 use crate::{
     config::Config,
+    crypto::TokenCipher,
     slack::{SlackClient, SlackOAuth},
     store::Store,
 };
 use page_token::PageTokens;
-use secrets::TokenCipher;
 
 /// OAuth states and reconnect tokens live this long.
 pub const OAUTH_STATE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -53,37 +52,16 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(config: &Config, store: Store) -> Self {
-        let slack = SlackClient::new(
-            config.slack.api_base_url.clone(),
-            config.slack.request_timeout,
-        );
+    /// `slack` and `cipher` are shared with the delivery engine, which startup builds.
+    pub fn new(config: &Config, store: Store, slack: SlackClient, cipher: TokenCipher) -> Self {
         Self {
             oauth: SlackOAuth::new(&config.slack, slack.clone()),
             slack,
             store,
-            cipher: TokenCipher::new(&config.token_encryption_key),
+            cipher,
             pages: PageTokens::new(&config.token_encryption_key),
             redirect_uri: config.slack.redirect_uri.to_string(),
         }
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The delivery engine over the same store, Slack client and key.
-    pub fn delivery_engine(
-        &self,
-        config: crate::delivery::DeliveryConfig,
-    ) -> crate::delivery::Engine {
-        crate::delivery::Engine::new(
-            self.store.clone(),
-            self.slack.clone(),
-            self.cipher.clone(),
-            self.token_refresher(),
-            config,
-        )
     }
 
     pub fn token_refresher(&self) -> TokenRefresher {

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{Core, CoreError, secrets::token_binding};
+use super::{Core, CoreError};
+use crate::crypto::token_binding;
 
 /// Reconnect tokens taken per round of the sweep.
 const SWEEP_BATCH: i64 = 100;

@@ -6,32 +6,16 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{
-    CoreError,
-    secrets::{TokenCipher, token_binding},
-};
+use super::CoreError;
 use crate::{
-    domain::{Condition, IntegrationId},
+    crypto::{TokenCipher, token_binding},
+    domain::{Condition, IntegrationId, Refreshed},
     slack::{SlackFailure, SlackOAuth},
     store::{Store, TokenSet},
 };
 
 /// Refresh this long before expiry, as Slack's SDKs do.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(2 * 3600);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refreshed {
-    /// New tokens are stored.
-    Rotated,
-    /// Another replica refreshed first (or the token is not due): use what is stored.
-    AlreadyFresh,
-    /// The integration has no refresh token (rotation is off).
-    NotRotating,
-    /// The refresh token is dead: REVOKED.
-    Revoked,
-    /// The refresh failed (may recover): ERROR.
-    Failed(String),
-}
 
 #[derive(Clone)]
 pub struct TokenRefresher {

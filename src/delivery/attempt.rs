@@ -7,8 +7,8 @@ use secrecy::SecretString;
 
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
-    core::{Refreshed, secrets::token_binding},
-    domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState},
+    crypto::token_binding,
+    domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState, Refreshed},
     slack::{ChannelProblem, PostMessage, SlackError, SlackFailure},
     store::{AttemptRecord, Claimed, Outcome},
     telemetry::TraceContext,

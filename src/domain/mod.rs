@@ -14,6 +14,7 @@ mod request_id;
 mod template;
 #[cfg(test)]
 pub(crate) mod testing;
+mod token;
 
 pub use blocks::{MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS};
 pub use caller::{Caller, Denial};
@@ -28,6 +29,7 @@ pub use message::{
 };
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
 pub use request_id::RequestId;
+pub use token::Refreshed;
 
 /// Why a value was refused. `field` names the request field so the transport layer can build
 /// a BadRequest field violation without knowing the rule.

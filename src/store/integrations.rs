@@ -10,19 +10,12 @@ use super::{
     oauth::{self, NewReconnect},
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
+    tokens::TokenSet,
 };
 use crate::domain::{
     Condition, DeliveryFailure, EventPayload, Installation, Integration, IntegrationId,
     IntegrationName, TeamId,
 };
-
-/// Encrypted tokens, as stored.
-#[derive(Clone)]
-pub struct TokenSet {
-    pub access_token_enc: Vec<u8>,
-    pub refresh_token_enc: Option<Vec<u8>>,
-    pub token_expire_time: Option<DateTime<Utc>>,
-}
 
 pub struct NewIntegration {
     pub id: IntegrationId,

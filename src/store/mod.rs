@@ -16,6 +16,7 @@ mod outbox;
 mod requests;
 mod stats;
 mod tokens;
+mod wakeups;
 
 use std::{future::Future, time::Duration};
 
@@ -25,13 +26,14 @@ use tracing::Instrument;
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use event_log::{EventFilter, EventsRead, NewEvent, StoredEvent};
-pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
+pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, UpdateFields};
 pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
-pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
+pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome};
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
-pub use tokens::LockedTokens;
+pub use tokens::{LockedTokens, TokenSet};
+pub use wakeups::OutboxWakeups;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

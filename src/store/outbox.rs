@@ -14,18 +14,8 @@ use super::{
     event_hooks::{self, CHANNEL_CHANGE},
     retrying,
 };
+use crate::config::Pace;
 use crate::domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState, IntegrationId};
-
-/// Pace of every channel (and optionally of a whole workspace), shared through Postgres.
-#[derive(Debug, Clone, Copy)]
-pub struct Pace {
-    /// One message per `interval` per channel...
-    pub channel_interval: Duration,
-    /// ...after a burst of at most this many.
-    pub channel_burst: u32,
-    /// Optional workspace-wide cap: (interval, burst).
-    pub workspace: Option<(Duration, u32)>,
-}
 
 pub(super) fn interval_sql(d: Duration) -> String {
     format!("{} microseconds", d.as_micros())

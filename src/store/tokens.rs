@@ -4,8 +4,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::{Store, StoreError, event_hooks, integrations::TokenSet, retrying};
+use super::{Store, StoreError, event_hooks, retrying};
 use crate::domain::{Condition, IntegrationId};
+
+/// Encrypted tokens, as stored.
+#[derive(Clone)]
+pub struct TokenSet {
+    pub access_token_enc: Vec<u8>,
+    pub refresh_token_enc: Option<Vec<u8>>,
+    pub token_expire_time: Option<DateTime<Utc>>,
+}
 
 /// An integration's tokens, locked (`FOR UPDATE`) until `save`, `mark` or drop.
 pub struct LockedTokens {
