@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
     core::{Refreshed, secrets::token_binding},
-    domain::{ChannelState, DeliveryKind, DeliveryState},
+    domain::{ChannelState, Condition, DeliveryKind, DeliveryState},
     slack::{PostMessage, SlackError, SlackErrorClass},
     store::{AttemptRecord, Claimed, Outcome},
 };
@@ -74,35 +74,33 @@ impl Engine {
         if head.integration_enabled == Some(false) {
             return failed("integration_disabled");
         }
-        if head.integration_condition.as_deref() == Some("revoked") {
+        if head.integration_condition == Some(Condition::Revoked) {
             return failed("integration_revoked");
         }
-        if let Some(state) = head.channel_state.as_deref().and_then(ChannelState::parse)
+        if let Some(state) = head.channel_state
             && state != ChannelState::Ready
         {
             return failed(&format!("channel_{}", state.as_str()));
         }
 
-        let edited_ts = match head.kind() {
-            Some(DeliveryKind::Update | DeliveryKind::Delete) => {
-                match head.target_state.as_deref().and_then(DeliveryState::parse) {
-                    Some(DeliveryState::Sent) => head.target_ts.clone(),
-                    Some(DeliveryState::Queued | DeliveryState::Retrying) => {
-                        return (
-                            Outcome::Wait {
-                                at: at(PARENT_POLL),
-                            },
-                            None,
-                        );
-                    }
-                    _ => return failed("TARGET_NOT_DELIVERED"),
+        let edited_ts = match head.kind {
+            DeliveryKind::Update | DeliveryKind::Delete => match head.target_state {
+                Some(DeliveryState::Sent) => head.target_ts.clone(),
+                Some(DeliveryState::Queued | DeliveryState::Retrying) => {
+                    return (
+                        Outcome::Wait {
+                            at: at(PARENT_POLL),
+                        },
+                        None,
+                    );
                 }
-            }
+                _ => return failed("TARGET_NOT_DELIVERED"),
+            },
             _ => None,
         };
-        let thread_ts = match head.kind() {
-            Some(DeliveryKind::Reply) => {
-                match head.parent_state.as_deref().and_then(DeliveryState::parse) {
+        let thread_ts = match head.kind {
+            DeliveryKind::Reply => {
+                match head.parent_state {
                     // Replies go in the thread of the root, never of another reply.
                     Some(DeliveryState::Sent) => {
                         head.parent_thread_ts.clone().or(head.parent_ts.clone())
@@ -121,7 +119,7 @@ impl Engine {
             _ => None,
         };
 
-        let binding = token_binding(&head.team_id, &head.workspace_id);
+        let binding = token_binding(head.team_id.as_str(), head.workspace_id.as_str());
         let token = match self.cipher.decrypt(sealed, &binding) {
             Ok(token) => token,
             Err(_) => return failed("token_undecryptable"),
@@ -171,7 +169,7 @@ impl Engine {
             .slack
             .find_delivery_post(
                 token,
-                &head.channel_id,
+                head.channel_id.as_str(),
                 thread_ts,
                 &head.id.to_string(),
                 started - RECONCILE_SLACK,
@@ -196,16 +194,20 @@ impl Engine {
         ts: &str,
     ) -> (Outcome, Option<AttemptRecord>) {
         let started = Instant::now();
-        let result = match head.kind() {
-            Some(DeliveryKind::Delete) => {
-                match self.slack.chat_delete(token, &head.channel_id, ts).await {
+        let result = match head.kind {
+            DeliveryKind::Delete => {
+                match self
+                    .slack
+                    .chat_delete(token, head.channel_id.as_str(), ts)
+                    .await
+                {
                     Err(SlackError::Api { code }) if code == "message_not_found" => Ok(()),
                     other => other,
                 }
             }
             _ => {
                 self.slack
-                    .chat_update(token, &head.channel_id, ts, &head.payload)
+                    .chat_update(token, head.channel_id.as_str(), ts, &head.payload)
                     .await
             }
         };
@@ -235,7 +237,7 @@ impl Engine {
     ) -> (Outcome, Option<AttemptRecord>) {
         let delivery_id = head.id.to_string();
         let post = PostMessage {
-            channel: &head.channel_id,
+            channel: head.channel_id.as_str(),
             payload: &head.payload,
             thread_ts: thread_ts.as_deref(),
             delivery_id: &delivery_id,
@@ -248,7 +250,11 @@ impl Engine {
             if !self.may_call(clock) {
                 return lease_short(false);
             }
-            result = match self.slack.conversations_join(token, &head.channel_id).await {
+            result = match self
+                .slack
+                .conversations_join(token, head.channel_id.as_str())
+                .await
+            {
                 Ok(()) if self.may_call(clock) => self.slack.chat_post_message(token, &post).await,
                 Ok(()) => return lease_short(false),
                 Err(err) => Err(err),
@@ -331,7 +337,7 @@ impl Engine {
                 // Refresh (once across replicas), then try again at once: not a failure
                 // of the delivery.
                 let stale = head.access_token_enc.as_deref();
-                match self.refresher.refresh(head.integration_id(), stale).await {
+                match self.refresher.refresh(head.integration_id, stale).await {
                     Ok(Refreshed::Rotated | Refreshed::AlreadyFresh) => (
                         Outcome::Retry {
                             error: label.clone(),
@@ -374,7 +380,7 @@ impl Engine {
     }
 
     async fn side_effect_revoked(&self, head: &Claimed, reason: &str) {
-        if let Err(e) = self.store.mark_revoked(head.integration_id(), reason).await {
+        if let Err(e) = self.store.mark_revoked(head.integration_id, reason).await {
             tracing::warn!(error = %e, "could not mark the integration revoked");
         }
     }
@@ -382,7 +388,7 @@ impl Engine {
     async fn side_effect_channel(&self, head: &Claimed, state: ChannelState) {
         if let Err(e) = self
             .store
-            .set_channel_state(head.integration_id(), &head.channel_id, state)
+            .set_channel_state(head.integration_id, &head.channel_id, state)
             .await
         {
             tracing::warn!(error = %e, "could not record the channel state");

@@ -7,6 +7,7 @@ mod delivery;
 mod ids;
 mod integration;
 mod message;
+mod newtype;
 mod platform;
 mod request_id;
 mod template;
@@ -17,11 +18,9 @@ pub use blocks::{MAX_BLOCKS, MAX_BLOCKS_JSON_CHARS};
 pub use caller::{Caller, Denial};
 pub use channel::{ChannelId, ChannelState, NotificationChannel, SlackChannel};
 pub use delivery::{Delivery, DeliveryKind, DeliveryState};
-pub use ids::{IntegrationId, TeamId, WorkspaceId};
+pub use ids::{DeliveryId, IntegrationId, InternalMessageId, MessageType, TeamId, WorkspaceId};
 pub use integration::{Condition, Installation, Integration, IntegrationName, IntegrationStatus};
-pub use message::{
-    MAX_TEXT_CHARS, MessageInput, OutboundMessage, parse_internal_message_id, parse_message_type,
-};
+pub use message::{MAX_TEXT_CHARS, MessageInput, OutboundMessage};
 pub use platform::{IntegrationCategory, PLATFORMS, Platform, SLACK};
 pub use request_id::RequestId;
 
