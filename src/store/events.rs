@@ -7,7 +7,7 @@ use super::{
     audit::{self, AuditAction},
     retrying,
 };
-use crate::domain::{ChannelState, IntegrationId, TeamId};
+use crate::domain::{ChannelState, Condition, IntegrationId, TeamId};
 
 /// How long handled event ids are remembered (Slack retries for about five minutes).
 const REMEMBER_EVENTS: &str = "1 day";
@@ -71,9 +71,9 @@ impl Store {
         retrying("revoke_workspace", || async move {
             let mut tx = self.pool.begin().await?;
             let revoked: Vec<(uuid::Uuid, String)> = sqlx::query_as(
-                "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
+                "UPDATE integrations SET condition = $5, status_reason = $2, update_time = now()
                  WHERE workspace_id = $1 AND date_trunc('second', connect_time) <= $3
-                   AND condition <> 'revoked'
+                   AND condition <> $5
                    AND ($4::text[] IS NULL OR bot_user_id = ANY($4))
                  RETURNING id, team_id",
             )
@@ -81,6 +81,7 @@ impl Store {
             .bind(reason)
             .bind(event_time)
             .bind(bot_users)
+            .bind(Condition::Revoked)
             .fetch_all(&mut *tx)
             .await?;
             for (id, team) in &revoked {
@@ -120,8 +121,8 @@ impl Store {
             )
             .bind(workspace_id)
             .bind(channel_id)
-            .bind(state.as_str())
-            .bind(only_from.map(ChannelState::as_str))
+            .bind(state)
+            .bind(only_from)
             .bind(bot_user)
             .execute(&self.pool)
             .await?;
