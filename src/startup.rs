@@ -159,7 +159,8 @@ impl Application {
             );
             tokio::spawn(crate::delivery::run(engine, stop.clone()))
         });
-        let (grpc, health) = grpc_server(&config, &core, store.clone(), grpc_listener, &stop).await?;
+        let (grpc, health) =
+            grpc_server(&config, &core, store.clone(), grpc_listener, &stop).await?;
         let http = http_servers(
             &config,
             core.clone(),

@@ -3,7 +3,8 @@
 use super::convert::timestamp;
 use crate::{
     domain::{
-        Delivery, DeliveryKind, DeliveryState, FieldViolation, MessageInput, OutboundMessage,
+        Delivery, DeliveryKind, DeliveryState, FieldViolation, InternalMessageId, MessageInput,
+        MessageType, OutboundMessage,
     },
     proto::v1,
 };
@@ -68,11 +69,19 @@ pub fn delivery_to_proto(d: &Delivery) -> v1::Delivery {
             DeliveryKind::Update => v1::DeliveryKind::Update,
             DeliveryKind::Delete => v1::DeliveryKind::Delete,
         } as i32,
-        internal_message_id: d.internal_message_id.clone(),
-        parent_internal_message_id: d.parent_internal_message_id.clone().unwrap_or_default(),
-        message_type: d.message_type.clone().unwrap_or_default(),
+        internal_message_id: d.internal_message_id.to_string(),
+        parent_internal_message_id: d
+            .parent_internal_message_id
+            .as_ref()
+            .map(InternalMessageId::to_string)
+            .unwrap_or_default(),
+        message_type: d
+            .message_type
+            .as_ref()
+            .map(MessageType::to_string)
+            .unwrap_or_default(),
         state: state_to_proto(d.state) as i32,
-        channel_id: d.channel_id.clone(),
+        channel_id: d.channel_id.to_string(),
         slack_ts: d.slack_ts.clone().unwrap_or_default(),
         thread_ts: d.thread_ts.clone().unwrap_or_default(),
         attempts: d.attempts,

@@ -10,7 +10,7 @@ use super::{
 use crate::{
     core::{BatchRequest, Core, CoreError, EditRequest, Resource, SendRequest},
     domain::{
-        FieldViolation, IntegrationId, RequestId, parse_internal_message_id, parse_message_type,
+        DeliveryId, FieldViolation, IntegrationId, InternalMessageId, MessageType, RequestId,
     },
     proto::v1::{self, messaging_service_server::MessagingService},
 };
@@ -71,9 +71,9 @@ impl MessagingApi {
         let message_id = violations.check(optional(
             "internal_message_id",
             &internal_message_id,
-            parse_internal_message_id,
+            InternalMessageId::parse,
         ));
-        let message_type = violations.check(parse_message_type(&message_type));
+        let message_type = violations.check(MessageType::parse("message_type", &message_type));
         let message = parse_message(message)
             .map_err(|v| violations.0.extend(v))
             .ok();
@@ -97,7 +97,7 @@ impl MessagingApi {
     fn message_ref(
         integration_id: &str,
         internal_message_id: &str,
-    ) -> Result<(IntegrationId, String), Status> {
+    ) -> Result<(IntegrationId, InternalMessageId), Status> {
         let (id, message, _) = Self::edit_ref(integration_id, internal_message_id, None)?;
         Ok((id, message))
     }
@@ -107,10 +107,10 @@ impl MessagingApi {
         integration_id: &str,
         internal_message_id: &str,
         request_id: Option<&str>,
-    ) -> Result<(IntegrationId, String, Option<RequestId>), Status> {
+    ) -> Result<(IntegrationId, InternalMessageId, Option<RequestId>), Status> {
         let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", integration_id));
-        let message = violations.check(parse_internal_message_id(
+        let message = violations.check(InternalMessageId::parse(
             "internal_message_id",
             internal_message_id,
         ));
@@ -194,7 +194,7 @@ impl MessagingService for MessagingApi {
         } = request.into_inner();
         // A reply is a send with a parent: the same checks, plus the parent's id.
         let mut violations = Violations::default();
-        let parent = violations.check(parse_internal_message_id(
+        let parent = violations.check(InternalMessageId::parse(
             "parent_internal_message_id",
             &parent_internal_message_id,
         ));
@@ -373,12 +373,7 @@ impl MessagingService for MessagingApi {
             integration_id,
         } = request.into_inner();
         let mut violations = Violations::default();
-        let id = violations.check(
-            uuid::Uuid::try_parse(&delivery_id)
-                .ok()
-                .filter(|_| delivery_id.len() == 36)
-                .ok_or_else(|| FieldViolation::new("delivery_id", "must be a UUID")),
-        );
+        let id = violations.check(DeliveryId::parse("delivery_id", &delivery_id));
         // The parent is given at the canonical path and may be left out at the old one.
         let parent = violations.check(optional(
             "integration_id",

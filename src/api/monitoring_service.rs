@@ -32,7 +32,7 @@ fn millis(ms: f64) -> prost_types::Duration {
 fn health_to_proto(report: HealthReport) -> v1::IntegrationHealth {
     v1::IntegrationHealth {
         integration_id: report.integration_id.to_string(),
-        team_id: report.team_id,
+        team_id: report.team_id.to_string(),
         workspace_name: report.workspace_name,
         healthy: report.healthy,
         error: report.error.unwrap_or_default(),

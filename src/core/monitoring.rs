@@ -26,7 +26,7 @@ const AUTH_TEST_BURST: u32 = 20;
 #[derive(Debug, Clone)]
 pub struct HealthReport {
     pub integration_id: IntegrationId,
-    pub team_id: String,
+    pub team_id: TeamId,
     pub workspace_name: String,
     pub healthy: bool,
     pub error: Option<String>,
@@ -88,7 +88,7 @@ impl Core {
         let outcome = self.test_token(integration).await;
         HealthReport {
             integration_id: integration.id,
-            team_id: integration.team_id.to_string(),
+            team_id: integration.team_id.clone(),
             workspace_name: integration.installation.workspace_name.clone(),
             healthy: outcome.is_ok(),
             error: outcome.err().map(|e| e.label()),
@@ -120,11 +120,8 @@ impl Core {
         caller: &Caller,
         team: Option<TeamId>,
     ) -> Result<Vec<HealthReport>, CoreError> {
-        let team = caller
-            .scope(team)
-            .map_err(|_| CoreError::PermissionDenied)?;
         let filter = IntegrationFilter {
-            team_id: team,
+            team_id: self.team_scope(caller, team)?,
             ..Default::default()
         };
         let mut integrations = Vec::new();
@@ -155,15 +152,13 @@ impl Core {
             .await)
     }
 
-    fn stats_scope(
+    /// The team a figure or a sweep covers: the caller's own, or any for a service key.
+    fn team_scope(
         &self,
         caller: &Caller,
         team: Option<TeamId>,
-    ) -> Result<Option<String>, CoreError> {
-        let team = caller
-            .scope(team)
-            .map_err(|_| CoreError::PermissionDenied)?;
-        Ok(team.map(|t| t.to_string()))
+    ) -> Result<Option<TeamId>, CoreError> {
+        caller.scope(team).map_err(|_| CoreError::PermissionDenied)
     }
 
     #[tracing::instrument(name = "core.messaging_stats", skip_all, fields(
@@ -177,7 +172,7 @@ impl Core {
         integration: Option<IntegrationId>,
     ) -> Result<MessagingStats, CoreError> {
         check_window(window)?;
-        let team_id = self.stats_scope(caller, team)?;
+        let team_id = self.team_scope(caller, team)?;
         if let Some(id) = integration {
             self.get_integration(caller, id).await?;
         }
@@ -202,8 +197,8 @@ impl Core {
         caller: &Caller,
         team: Option<TeamId>,
     ) -> Result<DashboardStats, CoreError> {
-        let team_id = self.stats_scope(caller, team)?;
-        Ok(self.store.dashboard_stats(team_id.as_deref()).await?)
+        let team_id = self.team_scope(caller, team)?;
+        Ok(self.store.dashboard_stats(team_id.as_ref()).await?)
     }
 
     #[tracing::instrument(name = "core.message_type_breakdown", skip_all, fields(
@@ -216,10 +211,10 @@ impl Core {
         team: Option<TeamId>,
     ) -> Result<Vec<(String, i64)>, CoreError> {
         check_window(window)?;
-        let team_id = self.stats_scope(caller, team)?;
+        let team_id = self.team_scope(caller, team)?;
         Ok(self
             .store
-            .message_type_breakdown(team_id.as_deref(), window.0, window.1)
+            .message_type_breakdown(team_id.as_ref(), window.0, window.1)
             .await?)
     }
 }

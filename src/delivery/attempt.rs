@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
     crypto::token_binding,
-    domain::{ChannelState, DeliveryFailure, DeliveryKind, DeliveryState, Refreshed},
+    domain::{ChannelState, Condition, DeliveryFailure, DeliveryKind, DeliveryState, Refreshed},
     slack::{ChannelProblem, PostMessage, SlackError, SlackFailure},
     store::{AttemptRecord, Claimed, Outcome},
     telemetry::TraceContext,
@@ -100,35 +100,33 @@ impl Engine {
         if head.integration_enabled == Some(false) {
             return failed(DeliveryFailure::IntegrationDisabled);
         }
-        if head.integration_condition.as_deref() == Some("revoked") {
+        if head.integration_condition == Some(Condition::Revoked) {
             return failed(DeliveryFailure::IntegrationRevoked);
         }
-        if let Some(state) = head.channel_state.as_deref().and_then(ChannelState::parse)
+        if let Some(state) = head.channel_state
             && state != ChannelState::Ready
         {
             return failed(DeliveryFailure::Channel(state));
         }
 
-        let edited_ts = match head.kind() {
-            Some(DeliveryKind::Update | DeliveryKind::Delete) => {
-                match head.target_state.as_deref().and_then(DeliveryState::parse) {
-                    Some(DeliveryState::Sent) => head.target_ts.clone(),
-                    Some(DeliveryState::Queued | DeliveryState::Retrying) => {
-                        return (
-                            Outcome::Wait {
-                                at: at(PARENT_POLL),
-                            },
-                            None,
-                        );
-                    }
-                    _ => return failed(DeliveryFailure::TargetNotDelivered),
+        let edited_ts = match head.kind {
+            DeliveryKind::Update | DeliveryKind::Delete => match head.target_state {
+                Some(DeliveryState::Sent) => head.target_ts.clone(),
+                Some(DeliveryState::Queued | DeliveryState::Retrying) => {
+                    return (
+                        Outcome::Wait {
+                            at: at(PARENT_POLL),
+                        },
+                        None,
+                    );
                 }
-            }
+                _ => return failed(DeliveryFailure::TargetNotDelivered),
+            },
             _ => None,
         };
-        let thread_ts = match head.kind() {
-            Some(DeliveryKind::Reply) => {
-                match head.parent_state.as_deref().and_then(DeliveryState::parse) {
+        let thread_ts = match head.kind {
+            DeliveryKind::Reply => {
+                match head.parent_state {
                     // Replies go in the thread of the root, never of another reply.
                     Some(DeliveryState::Sent) => {
                         head.parent_thread_ts.clone().or(head.parent_ts.clone())
@@ -147,7 +145,7 @@ impl Engine {
             _ => None,
         };
 
-        let binding = token_binding(&head.team_id, &head.workspace_id);
+        let binding = token_binding(head.team_id.as_str(), head.workspace_id.as_str());
         let token = match self.cipher.decrypt(sealed, &binding) {
             Ok(token) => token,
             Err(_) => return failed(DeliveryFailure::TokenUndecryptable),
@@ -197,7 +195,7 @@ impl Engine {
             .slack
             .find_delivery_post(
                 token,
-                &head.channel_id,
+                head.channel_id.as_str(),
                 thread_ts,
                 &head.id.to_string(),
                 started - RECONCILE_SLACK,
@@ -222,16 +220,20 @@ impl Engine {
         ts: &str,
     ) -> (Outcome, Option<AttemptRecord>) {
         let started = Instant::now();
-        let result = match head.kind() {
-            Some(DeliveryKind::Delete) => {
-                match self.slack.chat_delete(token, &head.channel_id, ts).await {
+        let result = match head.kind {
+            DeliveryKind::Delete => {
+                match self
+                    .slack
+                    .chat_delete(token, head.channel_id.as_str(), ts)
+                    .await
+                {
                     Err(err) if err.failure() == SlackFailure::MessageNotFound => Ok(()),
                     other => other,
                 }
             }
             _ => {
                 self.slack
-                    .chat_update(token, &head.channel_id, ts, &head.payload)
+                    .chat_update(token, head.channel_id.as_str(), ts, &head.payload)
                     .await
             }
         };
@@ -261,7 +263,7 @@ impl Engine {
     ) -> (Outcome, Option<AttemptRecord>) {
         let delivery_id = head.id.to_string();
         let post = PostMessage {
-            channel: &head.channel_id,
+            channel: head.channel_id.as_str(),
             payload: &head.payload,
             thread_ts: thread_ts.as_deref(),
             delivery_id: &delivery_id,
@@ -275,7 +277,11 @@ impl Engine {
             if !self.may_call(clock) {
                 return lease_short(false);
             }
-            result = match self.slack.conversations_join(token, &head.channel_id).await {
+            result = match self
+                .slack
+                .conversations_join(token, head.channel_id.as_str())
+                .await
+            {
                 Ok(()) if self.may_call(clock) => self.slack.chat_post_message(token, &post).await,
                 Ok(()) => return lease_short(false),
                 Err(err) => Err(err),
@@ -353,7 +359,7 @@ impl Engine {
                 // Refresh (once across replicas), then try again at once: not a failure
                 // of the delivery.
                 let stale = head.access_token_enc.as_deref();
-                match self.refresher.refresh(head.integration_id(), stale).await {
+                match self.refresher.refresh(head.integration_id, stale).await {
                     Ok(Refreshed::Rotated | Refreshed::AlreadyFresh) => (
                         Outcome::Retry {
                             error: error(),
@@ -392,7 +398,7 @@ impl Engine {
     }
 
     async fn side_effect_revoked(&self, head: &Claimed, reason: &str) {
-        if let Err(e) = self.store.mark_revoked(head.integration_id(), reason).await {
+        if let Err(e) = self.store.mark_revoked(head.integration_id, reason).await {
             tracing::warn!(error = %e, "could not mark the integration revoked");
         }
     }
@@ -400,7 +406,7 @@ impl Engine {
     async fn side_effect_channel(&self, head: &Claimed, state: ChannelState) {
         if let Err(e) = self
             .store
-            .set_channel_state(head.integration_id(), &head.channel_id, state)
+            .set_channel_state(head.integration_id, &head.channel_id, state)
             .await
         {
             tracing::warn!(error = %e, "could not record the channel state");

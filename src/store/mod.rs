@@ -3,6 +3,7 @@
 
 mod audit;
 mod channels;
+mod codec;
 mod deliveries;
 mod edits;
 mod event_hooks;
