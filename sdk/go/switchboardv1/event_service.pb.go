@@ -1811,7 +1811,7 @@ var File_switchboard_v1_event_service_proto protoreflect.FileDescriptor
 
 const file_switchboard_v1_event_service_proto_rawDesc = "" +
 	"\n" +
-	"\"switchboard/v1/event_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&switchboard/v1/messaging_service.proto\x1a\x1eswitchboard/v1/resources.proto\"\x96\n" +
+	"\"switchboard/v1/event_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&switchboard/v1/messaging_service.proto\x1a\x1eswitchboard/v1/resources.proto\"\xde\n" +
 	"\n" +
 	"\x05Event\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
@@ -1820,88 +1820,88 @@ const file_switchboard_v1_event_service_proto_rawDesc = "" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12\x1c\n" +
 	"\x06cursor\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\x06cursor\x12+\n" +
-	"\x0eintegration_id\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\rintegrationId\x12U\n" +
+	"\x0eintegration_id\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\rintegrationId\x12[\n" +
 	"\x13integration_created\x18\n" +
-	" \x01(\v2\".switchboard.v1.IntegrationCreatedH\x00R\x12integrationCreated\x12a\n" +
-	"\x17integration_reconnected\x18\v \x01(\v2&.switchboard.v1.IntegrationReconnectedH\x00R\x16integrationReconnected\x12h\n" +
-	"\x1aintegration_status_changed\x18\f \x01(\v2(.switchboard.v1.IntegrationStatusChangedH\x00R\x18integrationStatusChanged\x12U\n" +
-	"\x13integration_deleted\x18\r \x01(\v2\".switchboard.v1.IntegrationDeletedH\x00R\x12integrationDeleted\x12q\n" +
-	"\x1dintegration_duplicate_attempt\x18\x0e \x01(\v2+.switchboard.v1.IntegrationDuplicateAttemptH\x00R\x1bintegrationDuplicateAttempt\x12=\n" +
-	"\vchannel_set\x18\x0f \x01(\v2\x1a.switchboard.v1.ChannelSetH\x00R\n" +
-	"channelSet\x12Y\n" +
-	"\x15channel_state_changed\x18\x10 \x01(\v2#.switchboard.v1.ChannelStateChangedH\x00R\x13channelStateChanged\x12I\n" +
-	"\x0fchannel_cleared\x18\x11 \x01(\v2\x1e.switchboard.v1.ChannelClearedH\x00R\x0echannelCleared\x12C\n" +
-	"\rdelivery_sent\x18\x12 \x01(\v2\x1c.switchboard.v1.DeliverySentH\x00R\fdeliverySent\x12I\n" +
-	"\x0fdelivery_failed\x18\x13 \x01(\v2\x1e.switchboard.v1.DeliveryFailedH\x00R\x0edeliveryFailed\x12O\n" +
-	"\x11slack_interaction\x18\x14 \x01(\v2 .switchboard.v1.SlackInteractionH\x00R\x10slackInteraction\x12q\n" +
-	"\x1dwebhook_subscription_disabled\x18\x15 \x01(\v2+.switchboard.v1.WebhookSubscriptionDisabledH\x00R\x1bwebhookSubscriptionDisabledB\t\n" +
-	"\apayload\"\x83\x01\n" +
-	"\x12IntegrationCreated\x12!\n" +
-	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12%\n" +
-	"\x0eworkspace_name\x18\x02 \x01(\tR\rworkspaceName\x12#\n" +
-	"\rplatform_name\x18\x03 \x01(\tR\fplatformName\"d\n" +
-	"\x16IntegrationReconnected\x12!\n" +
-	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12'\n" +
-	"\x0freconnect_count\x18\x02 \x01(\x05R\x0ereconnectCount\"\x9c\x01\n" +
-	"\x18IntegrationStatusChanged\x125\n" +
-	"\x04from\x18\x01 \x01(\x0e2!.switchboard.v1.IntegrationStatusR\x04from\x121\n" +
-	"\x02to\x18\x02 \x01(\x0e2!.switchboard.v1.IntegrationStatusR\x02to\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"7\n" +
-	"\x12IntegrationDeleted\x12!\n" +
-	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\"@\n" +
-	"\x1bIntegrationDuplicateAttempt\x12!\n" +
-	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\"N\n" +
+	" \x01(\v2\".switchboard.v1.IntegrationCreatedB\x04\xe2A\x01\x03H\x00R\x12integrationCreated\x12g\n" +
+	"\x17integration_reconnected\x18\v \x01(\v2&.switchboard.v1.IntegrationReconnectedB\x04\xe2A\x01\x03H\x00R\x16integrationReconnected\x12n\n" +
+	"\x1aintegration_status_changed\x18\f \x01(\v2(.switchboard.v1.IntegrationStatusChangedB\x04\xe2A\x01\x03H\x00R\x18integrationStatusChanged\x12[\n" +
+	"\x13integration_deleted\x18\r \x01(\v2\".switchboard.v1.IntegrationDeletedB\x04\xe2A\x01\x03H\x00R\x12integrationDeleted\x12w\n" +
+	"\x1dintegration_duplicate_attempt\x18\x0e \x01(\v2+.switchboard.v1.IntegrationDuplicateAttemptB\x04\xe2A\x01\x03H\x00R\x1bintegrationDuplicateAttempt\x12C\n" +
+	"\vchannel_set\x18\x0f \x01(\v2\x1a.switchboard.v1.ChannelSetB\x04\xe2A\x01\x03H\x00R\n" +
+	"channelSet\x12_\n" +
+	"\x15channel_state_changed\x18\x10 \x01(\v2#.switchboard.v1.ChannelStateChangedB\x04\xe2A\x01\x03H\x00R\x13channelStateChanged\x12O\n" +
+	"\x0fchannel_cleared\x18\x11 \x01(\v2\x1e.switchboard.v1.ChannelClearedB\x04\xe2A\x01\x03H\x00R\x0echannelCleared\x12I\n" +
+	"\rdelivery_sent\x18\x12 \x01(\v2\x1c.switchboard.v1.DeliverySentB\x04\xe2A\x01\x03H\x00R\fdeliverySent\x12O\n" +
+	"\x0fdelivery_failed\x18\x13 \x01(\v2\x1e.switchboard.v1.DeliveryFailedB\x04\xe2A\x01\x03H\x00R\x0edeliveryFailed\x12U\n" +
+	"\x11slack_interaction\x18\x14 \x01(\v2 .switchboard.v1.SlackInteractionB\x04\xe2A\x01\x03H\x00R\x10slackInteraction\x12w\n" +
+	"\x1dwebhook_subscription_disabled\x18\x15 \x01(\v2+.switchboard.v1.WebhookSubscriptionDisabledB\x04\xe2A\x01\x03H\x00R\x1bwebhookSubscriptionDisabledB\t\n" +
+	"\apayload\"\x95\x01\n" +
+	"\x12IntegrationCreated\x12'\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\vworkspaceId\x12+\n" +
+	"\x0eworkspace_name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\rworkspaceName\x12)\n" +
+	"\rplatform_name\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\fplatformName\"p\n" +
+	"\x16IntegrationReconnected\x12'\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\vworkspaceId\x12-\n" +
+	"\x0freconnect_count\x18\x02 \x01(\x05B\x04\xe2A\x01\x03R\x0ereconnectCount\"\xae\x01\n" +
+	"\x18IntegrationStatusChanged\x12;\n" +
+	"\x04from\x18\x01 \x01(\x0e2!.switchboard.v1.IntegrationStatusB\x04\xe2A\x01\x03R\x04from\x127\n" +
+	"\x02to\x18\x02 \x01(\x0e2!.switchboard.v1.IntegrationStatusB\x04\xe2A\x01\x03R\x02to\x12\x1c\n" +
+	"\x06reason\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\x06reason\"=\n" +
+	"\x12IntegrationDeleted\x12'\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\vworkspaceId\"F\n" +
+	"\x1bIntegrationDuplicateAttempt\x12'\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\vworkspaceId\"Z\n" +
 	"\n" +
-	"ChannelSet\x12\x1d\n" +
+	"ChannelSet\x12#\n" +
 	"\n" +
-	"channel_id\x18\x01 \x01(\tR\tchannelId\x12!\n" +
-	"\fchannel_name\x18\x02 \x01(\tR\vchannelName\"\xb7\x01\n" +
-	"\x13ChannelStateChanged\x12\x1d\n" +
+	"channel_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12'\n" +
+	"\fchannel_name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\vchannelName\"\xcf\x01\n" +
+	"\x13ChannelStateChanged\x12#\n" +
 	"\n" +
-	"channel_id\x18\x01 \x01(\tR\tchannelId\x12!\n" +
-	"\fchannel_name\x18\x02 \x01(\tR\vchannelName\x120\n" +
-	"\x04from\x18\x03 \x01(\x0e2\x1c.switchboard.v1.ChannelStateR\x04from\x12,\n" +
-	"\x02to\x18\x04 \x01(\x0e2\x1c.switchboard.v1.ChannelStateR\x02to\"/\n" +
-	"\x0eChannelCleared\x12\x1d\n" +
+	"channel_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12'\n" +
+	"\fchannel_name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\vchannelName\x126\n" +
+	"\x04from\x18\x03 \x01(\x0e2\x1c.switchboard.v1.ChannelStateB\x04\xe2A\x01\x03R\x04from\x122\n" +
+	"\x02to\x18\x04 \x01(\x0e2\x1c.switchboard.v1.ChannelStateB\x04\xe2A\x01\x03R\x02to\"5\n" +
+	"\x0eChannelCleared\x12#\n" +
 	"\n" +
-	"channel_id\x18\x01 \x01(\tR\tchannelId\"\x86\x02\n" +
-	"\fDeliverySent\x12\x1f\n" +
-	"\vdelivery_id\x18\x01 \x01(\tR\n" +
-	"deliveryId\x12.\n" +
-	"\x13internal_message_id\x18\x02 \x01(\tR\x11internalMessageId\x12\x1d\n" +
+	"channel_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\"\xb0\x02\n" +
+	"\fDeliverySent\x12%\n" +
+	"\vdelivery_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"deliveryId\x124\n" +
+	"\x13internal_message_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x11internalMessageId\x12#\n" +
 	"\n" +
-	"channel_id\x18\x03 \x01(\tR\tchannelId\x12\x19\n" +
-	"\bslack_ts\x18\x04 \x01(\tR\aslackTs\x12\x1b\n" +
-	"\tthread_ts\x18\x05 \x01(\tR\bthreadTs\x12\x1c\n" +
-	"\tpermalink\x18\x06 \x01(\tR\tpermalink\x120\n" +
-	"\x04kind\x18\a \x01(\x0e2\x1c.switchboard.v1.DeliveryKindR\x04kind\"\xe6\x01\n" +
-	"\x0eDeliveryFailed\x12\x1f\n" +
-	"\vdelivery_id\x18\x01 \x01(\tR\n" +
-	"deliveryId\x12.\n" +
-	"\x13internal_message_id\x18\x02 \x01(\tR\x11internalMessageId\x12\x1d\n" +
+	"channel_id\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12\x1f\n" +
+	"\bslack_ts\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\aslackTs\x12!\n" +
+	"\tthread_ts\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\bthreadTs\x12\"\n" +
+	"\tpermalink\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\tpermalink\x126\n" +
+	"\x04kind\x18\a \x01(\x0e2\x1c.switchboard.v1.DeliveryKindB\x04\xe2A\x01\x03R\x04kind\"\x8a\x02\n" +
+	"\x0eDeliveryFailed\x12%\n" +
+	"\vdelivery_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"deliveryId\x124\n" +
+	"\x13internal_message_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x11internalMessageId\x12#\n" +
 	"\n" +
-	"channel_id\x18\x03 \x01(\tR\tchannelId\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x1a\n" +
-	"\battempts\x18\x05 \x01(\x05R\battempts\x120\n" +
-	"\x04kind\x18\x06 \x01(\x0e2\x1c.switchboard.v1.DeliveryKindR\x04kind\"\xab\x02\n" +
-	"\x10SlackInteraction\x12\x1b\n" +
-	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x19\n" +
-	"\bblock_id\x18\x02 \x01(\tR\ablockId\x12\x14\n" +
-	"\x05value\x18\x03 \x01(\tR\x05value\x12\x17\n" +
-	"\auser_id\x18\x04 \x01(\tR\x06userId\x12\x1d\n" +
+	"channel_id\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12\x1c\n" +
+	"\x06reason\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\x06reason\x12 \n" +
+	"\battempts\x18\x05 \x01(\x05B\x04\xe2A\x01\x03R\battempts\x126\n" +
+	"\x04kind\x18\x06 \x01(\x0e2\x1c.switchboard.v1.DeliveryKindB\x04\xe2A\x01\x03R\x04kind\"\xe1\x02\n" +
+	"\x10SlackInteraction\x12!\n" +
+	"\taction_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\bactionId\x12\x1f\n" +
+	"\bblock_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\ablockId\x12\x1a\n" +
+	"\x05value\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\x05value\x12\x1d\n" +
+	"\auser_id\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\x06userId\x12#\n" +
 	"\n" +
-	"channel_id\x18\x05 \x01(\tR\tchannelId\x12\x1d\n" +
+	"channel_id\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12#\n" +
 	"\n" +
-	"message_ts\x18\x06 \x01(\tR\tmessageTs\x12\x1f\n" +
-	"\vdelivery_id\x18\a \x01(\tR\n" +
-	"deliveryId\x12.\n" +
-	"\x13internal_message_id\x18\b \x01(\tR\x11internalMessageId\x12!\n" +
-	"\fworkspace_id\x18\t \x01(\tR\vworkspaceId\"w\n" +
-	"\x1bWebhookSubscriptionDisabled\x12'\n" +
-	"\x0fsubscription_id\x18\x01 \x01(\tR\x0esubscriptionId\x12\x10\n" +
-	"\x03url\x18\x02 \x01(\tR\x03url\x12\x1d\n" +
+	"message_ts\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\tmessageTs\x12%\n" +
+	"\vdelivery_id\x18\a \x01(\tB\x04\xe2A\x01\x03R\n" +
+	"deliveryId\x124\n" +
+	"\x13internal_message_id\x18\b \x01(\tB\x04\xe2A\x01\x03R\x11internalMessageId\x12'\n" +
+	"\fworkspace_id\x18\t \x01(\tB\x04\xe2A\x01\x03R\vworkspaceId\"\x89\x01\n" +
+	"\x1bWebhookSubscriptionDisabled\x12-\n" +
+	"\x0fsubscription_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x0esubscriptionId\x12\x16\n" +
+	"\x03url\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x03url\x12#\n" +
 	"\n" +
-	"last_error\x18\x03 \x01(\tR\tlastError\"~\n" +
+	"last_error\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\tlastError\"~\n" +
 	"\x11ListEventsRequest\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x14\n" +
 	"\x05types\x18\x02 \x03(\tR\x05types\x12\x1b\n" +
@@ -1914,14 +1914,14 @@ const file_switchboard_v1_event_service_proto_rawDesc = "" +
 	"\x13StreamEventsRequest\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x14\n" +
 	"\x05types\x18\x02 \x03(\tR\x05types\x12\x14\n" +
-	"\x05after\x18\x03 \x01(\tR\x05after\"\xcc\x03\n" +
+	"\x05after\x18\x03 \x01(\tR\x05after\"\xd8\x03\n" +
 	"\x13WebhookSubscription\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\ateam_id\x18\x02 \x01(\tB\x04\xe2A\x01\x05R\x06teamId\x12\x16\n" +
-	"\x03url\x18\x03 \x01(\tB\x04\xe2A\x01\x02R\x03url\x12\x1f\n" +
-	"\vevent_types\x18\x04 \x03(\tR\n" +
-	"eventTypes\x12>\n" +
-	"\x05state\x18\x05 \x01(\x0e2(.switchboard.v1.WebhookSubscriptionStateR\x05state\x12A\n" +
+	"\x03url\x18\x03 \x01(\tB\x04\xe2A\x01\x02R\x03url\x12%\n" +
+	"\vevent_types\x18\x04 \x03(\tB\x04\xe2A\x01\x01R\n" +
+	"eventTypes\x12D\n" +
+	"\x05state\x18\x05 \x01(\x0e2(.switchboard.v1.WebhookSubscriptionStateB\x04\xe2A\x01\x01R\x05state\x12A\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
