@@ -17,15 +17,17 @@ use std::{
 
 use futures::{StreamExt, stream};
 use serde_json::{Value, json};
+use slack_sim::{RunningSim, SimConfig};
 use sqlx::{Connection, PgConnection, postgres::PgPoolOptions};
 use switchboard::{
-    domain::{DeliveryKind, IntegrationId},
+    domain::{
+        ChannelId, DeliveryId, DeliveryKind, IntegrationId, InternalMessageId, TeamId, WorkspaceId,
+    },
     proto::v1::{
         self, channel_service_client::ChannelServiceClient,
         integration_service_client::IntegrationServiceClient,
         messaging_service_client::MessagingServiceClient,
     },
-    slack_sim::{RunningSim, SimConfig},
     store::{MIGRATOR, NewDelivery, Store},
 };
 use tonic::{Request, transport::Channel};
@@ -266,18 +268,21 @@ async fn insert_raw(store: &Store, range: std::ops::Range<usize>) {
                 let payload = json!({"text": format!("{n}"), "blocks": null, "unfurl_links": false,
                                      "unfurl_media": false, "reply_broadcast": false});
                 let new = NewDelivery {
-                    id: Uuid::new_v4(),
+                    id: DeliveryId::new(),
                     integration_id: IntegrationId::new(),
-                    team_id: "raw".into(),
-                    workspace_id: "TRAW".into(),
-                    channel_id: format!("CRAW{}", n % 1000),
+                    team_id: TeamId::parse("team_id", "raw").unwrap(),
+                    workspace_id: WorkspaceId::parse("workspace_id", "TRAW").unwrap(),
+                    channel_id: ChannelId::parse("channel_id", &format!("CRAW{}", n % 1000))
+                        .unwrap(),
                     kind: DeliveryKind::Post,
-                    internal_message_id: format!("raw-{n}"),
+                    internal_message_id: InternalMessageId::parse("id", &format!("raw-{n}"))
+                        .unwrap(),
                     parent_internal_message_id: None,
                     message_type: None,
                     payload_hash: vec![0; 32],
                     payload,
                     target_delivery_id: None,
+                    trace: None,
                 };
                 store.enqueue(&new).await.unwrap();
             }

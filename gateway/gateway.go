@@ -70,7 +70,7 @@ type Gateway struct {
 	duration *prometheus.HistogramVec
 }
 
-// New connects (lazily) to cfg.Upstream and registers every route of the four services.
+// New connects (lazily) to cfg.Upstream and registers every route of the services.
 func New(ctx context.Context, cfg Config) (*Gateway, error) {
 	conn, err := grpc.NewClient(cfg.Upstream, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
@@ -118,6 +118,7 @@ func New(ctx context.Context, cfg Config) (*Gateway, error) {
 		gw.RegisterChannelServiceHandler,
 		gw.RegisterMessagingServiceHandler,
 		gw.RegisterMonitoringServiceHandler,
+		gw.RegisterEventServiceHandler,
 	} {
 		if err := register(ctx, g.api, conn); err != nil {
 			conn.Close()

@@ -58,6 +58,10 @@ func TestRoutesWithPathParameters(t *testing.T) {
 		}
 		return nil
 	})
+	// The same delivery at its canonical path, under its integration (AIP-122).
+	if d := do(t, "GET", base+"/v1/integrations/"+id+"/deliveries/"+delivery, nil).expect(t, 200); d.str(t, "id") != delivery {
+		t.Fatalf("GetDelivery at the canonical path: %s", d.body)
+	}
 	// PATCH with a field mask, on the path {integration.id} (AIP-134).
 	renamed := do(t, "PATCH", base+"/v1/integrations/"+id+"?updateMask=name", map[string]any{"name": "Renamed"}).expect(t, 200)
 	if renamed.json["name"] != "Renamed" || renamed.json["enabled"] != true {

@@ -42,7 +42,8 @@ set -a; source .local/dev.env; set +a
 api_key="${SWITCHBOARD_API_KEYS%%,*}"
 echo "$api_key" > .local/dev-api-key
 
-cargo build --bins --locked
+# Both binaries: the service and slack-sim (crates/slack-sim, a workspace member).
+cargo build --workspace --bins --locked
 bin=target/debug
 
 # Ctrl-C (SIGINT) or SIGTERM stops everything this started, the local Postgres included.

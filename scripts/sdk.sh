@@ -47,6 +47,8 @@ case "${1:-}" in
     exit "$stale"
     ;;
   test)
+    # The harness runs target/debug/switchboard and target/debug/slack-sim.
+    cargo build --workspace --bins --locked
     for lang in "${languages[@]}"; do
       echo "== sdk/$lang"
       scripts/sdk_harness.py -- scripts/sdk/"$lang".sh test

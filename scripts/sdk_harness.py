@@ -161,6 +161,8 @@ def main():
             "SWITCHBOARD_DELIVERY_LEASE_MS": "4000",
             "SWITCHBOARD_DELIVERY_SETTLE_GRACE_MS": "500",
             "SWITCHBOARD_DELIVERY_RETRY_BASE_MS": "100",
+            # The SDK examples' webhook receivers listen on loopback.
+            "SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE": "true",
             "RUST_LOG": os.environ.get("SDK_TEST_LOG", "error"),
         }
         subprocess.run([os.path.join(BIN, "switchboard"), "migrate"], env=env, check=True)

@@ -26,13 +26,16 @@ if git rev-parse -q --verify HEAD~1 >/dev/null; then
   echo "== buf breaking (against HEAD~1)"
   "$buf" breaking proto --against ".git#ref=HEAD~1,subdir=proto"
 fi
+echo "== layers (module graph runs one way, no cycles)"
+python3 scripts/layers.py
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
-# The benchmark (benches/) is a command of its own (make bench), not a test.
-cargo test --lib --bins --tests --locked
+# The benchmark (benches/) is a command of its own (make bench), not a test. The service
+# and the simulator (crates/slack-sim); the client SDK's tests run under the harness below.
+cargo test -p switchboard -p slack-sim --lib --bins --tests --locked
 echo "== sdk: generated code is current"
 scripts/sdk.sh check
 echo "== sdk: tests against the real service"

@@ -104,10 +104,28 @@ where
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok())
             .filter(|raw| raw.len() <= 9)
-            .and_then(crate::api::parse_grpc_timeout)
+            .and_then(parse_grpc_timeout)
             .map_or(self.server_limit, |asked| asked.min(self.server_limit));
         scope(limit, self.inner.call(request))
     }
+}
+
+/// gRPC's `grpc-timeout` header: at most 8 digits and a unit (H, M, S, m, u, n).
+fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
+    let (digits, unit) = raw.split_at_checked(raw.len().checked_sub(1)?)?;
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -171,5 +189,29 @@ mod tests {
         })
         .await;
         assert_eq!(cut, (None, false));
+    }
+
+    #[test]
+    fn grpc_timeouts_parse() {
+        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
+        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_grpc_timeout("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_grpc_timeout("x"), None);
+        assert_eq!(parse_grpc_timeout(""), None);
+        // The caller's number: no overflow, no panic, whatever it is.
+        assert_eq!(
+            parse_grpc_timeout("99999999H"),
+            Some(Duration::from_secs(99_999_999 * 3600))
+        );
+        for hostile in [
+            "18446744073709551615H",
+            "999999999S",
+            "+5S",
+            "-5S",
+            "5é",
+            "é",
+        ] {
+            assert_eq!(parse_grpc_timeout(hostile), None, "{hostile}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod core;
+pub mod crypto;
 pub mod deadline;
 pub mod delivery;
 pub mod domain;
@@ -11,7 +12,6 @@ pub mod http;
 pub mod metrics;
 pub mod proto;
 pub mod slack;
-pub mod slack_sim;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

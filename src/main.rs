@@ -1,7 +1,12 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use switchboard::{config, startup::Application, store::Store, telemetry};
+use switchboard::{
+    config::{Config, DatabaseConfig, TelemetryConfig},
+    startup::Application,
+    store::Store,
+    telemetry,
+};
 
 /// switchboard: Slack integrations and reliable notification delivery over gRPC.
 #[derive(Parser)]
@@ -22,16 +27,10 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let telemetry = telemetry::init(
-        &config::log_filter(),
-        config::log_format(),
-        config::otlp_endpoint().as_deref(),
-    );
     let outcome = match cli.command {
         Command::Serve => serve().await,
         Command::Migrate => migrate().await,
     };
-    telemetry.shutdown();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -41,21 +40,43 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Logging and traces as `settings` say, flushed when `work` is done.
+async fn with_telemetry<F: Future<Output = Result<(), String>>>(
+    settings: &TelemetryConfig,
+    work: F,
+) -> Result<(), String> {
+    let telemetry = telemetry::init(
+        &settings.log_filter,
+        settings.log_format,
+        settings.otlp_endpoint.as_deref(),
+    );
+    let outcome = work.await;
+    telemetry.shutdown();
+    outcome
+}
+
 async fn serve() -> Result<(), String> {
-    let config = config::Config::from_env().map_err(|e| e.to_string())?;
-    let app = Application::build(config)
-        .await
-        .map_err(|e| e.to_string())?;
-    app.run_until_stopped(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    with_telemetry(&config.telemetry.clone(), async {
+        let app = Application::build(config)
+            .await
+            .map_err(|e| e.to_string())?;
+        app.run_until_stopped(shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
 }
 
 async fn migrate() -> Result<(), String> {
-    let database = config::DatabaseConfig::from_env().map_err(|e| e.to_string())?;
-    Store::migrate(&database)
-        .await
-        .map_err(|e| format!("migration failed: {e}"))
+    let telemetry = TelemetryConfig::from_env().map_err(|e| e.to_string())?;
+    let database = DatabaseConfig::from_env().map_err(|e| e.to_string())?;
+    with_telemetry(&telemetry, async {
+        Store::migrate(&database)
+            .await
+            .map_err(|e| format!("migration failed: {e}"))
+    })
+    .await
 }
 
 /// SIGINT or SIGTERM.

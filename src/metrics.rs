@@ -1,6 +1,7 @@
 //! Prometheus metrics, served at `GET /metrics`. One registry per process.
 
 use std::{
+    collections::HashSet,
     future::Future,
     pin::Pin,
     sync::LazyLock,
@@ -12,6 +13,39 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
+use prost::Message;
+
+/// The label of every path no service serves.
+pub const UNKNOWN_METHOD: &str = "unknown";
+
+/// Every `/package.Service/Method` this server answers, from the descriptors it serves.
+static METHODS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    [
+        crate::proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ]
+    .into_iter()
+    .filter_map(|set| prost_types::FileDescriptorSet::decode(set).ok())
+    .flat_map(|set| set.file)
+    .flat_map(|file| {
+        let package = file.package().to_owned();
+        file.service.into_iter().flat_map(move |service| {
+            let prefix = format!("/{package}.{}/", service.name());
+            service
+                .method
+                .into_iter()
+                .map(move |method| format!("{prefix}{}", method.name()))
+        })
+    })
+    .collect()
+});
+
+/// The metric label of a request path: the method, or [`UNKNOWN_METHOD`].
+pub fn method_label(path: &str) -> &'static str {
+    METHODS.get(path).map_or(UNKNOWN_METHOD, String::as_str)
+}
 
 pub struct Metrics {
     registry: Registry,
@@ -152,7 +186,7 @@ where
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         // Only methods the server serves become labels: a caller cannot create series.
-        let method = crate::api::method_label(request.uri().path());
+        let method = method_label(request.uri().path());
         let started = Instant::now();
         let call = self.inner.call(request);
         Box::pin(async move {
@@ -197,5 +231,31 @@ fn code_name(code: tonic::Code) -> &'static str {
         Unavailable => "Unavailable",
         DataLoss => "DataLoss",
         Unauthenticated => "Unauthenticated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_the_served_methods_or_unknown() {
+        for known in [
+            "/switchboard.v1.MessagingService/SendMessage",
+            "/switchboard.v1.IntegrationService/ListIntegrations",
+            "/grpc.health.v1.Health/Check",
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        ] {
+            assert_eq!(method_label(known), known);
+        }
+        for unknown in [
+            "/switchboard.v1.MessagingService/Nope",
+            "/evil/x",
+            "",
+            "/switchboard.v1.MessagingService/SendMessage/",
+        ] {
+            assert_eq!(method_label(unknown), UNKNOWN_METHOD);
+        }
     }
 }

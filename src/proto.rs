@@ -4,8 +4,11 @@
 
 include!(concat!(env!("OUT_DIR"), "/switchboard_protos.rs"));
 
-pub use switchboard::v1;
+pub use self::switchboard::v1;
 
 /// Every file of the public API with its imports, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/switchboard_descriptor.bin"));
+
+#[cfg(test)]
+mod field_behavior;

@@ -1,12 +1,22 @@
-//! The one place that builds the servers: gRPC (services, health, reflection, limits) and
-//! HTTP, both bound before `run_until_stopped` so tests can bind port 0 and read the port.
+//! The one place that wires the service together: the use cases (`core`), the delivery
+//! engine beside them, the periodic sweeps, and the servers: gRPC (services, health,
+//! reflection, limits) and HTTP, both bound before `run_until_stopped` so tests can bind
+//! port 0 and read the port.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{
+    convert::Infallible, future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration,
+};
 
-use tokio::{net::TcpListener, sync::watch};
+use axum::{http::Request, response::IntoResponse};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::service::interceptor::InterceptedService;
-use tonic_health::ServingStatus;
+use tonic::{
+    body::Body,
+    server::NamedService,
+    service::{RoutesBuilder, interceptor::InterceptedService},
+};
+use tonic_health::{ServingStatus, server::HealthReporter};
+use tower::Service;
 
 use crate::{
     api::{
@@ -14,7 +24,10 @@ use crate::{
         MAX_REQUEST_BYTES, MessagingApi, MonitoringApi, RequestLimitLayer,
     },
     config::{AuthConfig, Config},
-    core::{Core, EventBell},
+    core::{Core, EventBell, TokenRefresher},
+    crypto::TokenCipher,
+    delivery::{Engine, RefreshError, TokenRefresh},
+    domain::{IntegrationId, Refreshed},
     proto::{
         FILE_DESCRIPTOR_SET,
         v1::{
@@ -24,6 +37,7 @@ use crate::{
             monitoring_service_server::MonitoringServiceServer,
         },
     },
+    slack::SlackClient,
     store::Store,
 };
 
@@ -74,9 +88,9 @@ impl Application {
 
     /// For tests and tools that bring their own pool.
     pub async fn build_with_store(config: Config, store: Store) -> Result<Self, StartupError> {
-        let grpc_listener = bind(config.grpc_addr).await?;
-        let http_listener = bind(config.http_addr).await?;
-        let admin_listener = match config.admin_addr {
+        let grpc_listener = bind(config.http.grpc_addr).await?;
+        let http_listener = bind(config.http.http_addr).await?;
+        let admin_listener = match config.http.admin_addr {
             Some(addr) => Some(bind(addr).await?),
             None => None,
         };
@@ -110,172 +124,61 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
-        if matches!(self.config.auth, AuthConfig::Disabled) {
+        let (grpc_addr, http_addr, admin_addr) =
+            (self.grpc_addr(), self.http_addr(), self.admin_addr());
+        let Self {
+            config,
+            store,
+            grpc_listener,
+            http_listener,
+            admin_listener,
+        } = self;
+        if matches!(config.auth, AuthConfig::Disabled) {
             tracing::warn!(
                 "SWITCHBOARD_AUTH=disabled: every caller has full access. Local development only!"
             );
         }
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let stop_rx_for_workers = stop_rx.clone();
-        let stopped = move || {
-            let mut rx = stop_rx.clone();
-            async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            }
-        };
+        let (stop_tx, stop) = watch::channel(false);
+        let slack = SlackClient::new(
+            config.slack.api_base_url.clone(),
+            config.slack.request_timeout,
+        );
+        let cipher = TokenCipher::new(&config.token_encryption_key.0);
+        let core = Core::new(&config, store.clone(), slack.clone(), cipher.clone());
 
-        let core = Core::new(&self.config, self.store.clone());
-        let auth = Authenticator::new(&self.config.auth);
-        let integrations = InterceptedService::new(
-            IntegrationServiceServer::new(IntegrationApi::new(core.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-            auth.clone(),
-        );
-        let channels = InterceptedService::new(
-            ChannelServiceServer::new(ChannelApi::new(core.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-            auth.clone(),
-        );
-        let messaging = InterceptedService::new(
-            MessagingServiceServer::new(MessagingApi::new(
-                core.clone(),
-                self.config.request_timeout,
-            ))
-            .max_decoding_message_size(MAX_BATCH_REQUEST_BYTES),
-            auth.clone(),
-        );
-        let monitoring = InterceptedService::new(
-            MonitoringServiceServer::new(MonitoringApi::new(core.clone()))
-                .max_decoding_message_size(MAX_REQUEST_BYTES),
-            auth.clone(),
-        );
-        let events = InterceptedService::new(
-            EventServiceServer::new(EventApi::new(
-                core.clone(),
-                EventBell::start(self.store.clone()),
-                stop_rx_for_workers.clone(),
-            ))
-            .max_decoding_message_size(MAX_REQUEST_BYTES),
-            auth.clone(),
-        );
-        let event_retention = tokio::spawn(crate::core::run_event_retention(
-            core.clone(),
-            self.config.event_retention,
-            EVENT_RETENTION_SWEEP,
-            stop_rx_for_workers.clone(),
-        ));
-        let health_checks = self.config.health_check_interval.map(|every| {
-            tokio::spawn(crate::core::run_health_checks(
-                core.clone(),
-                every,
-                stop_rx_for_workers.clone(),
-            ))
-        });
-        let refreshes = self.config.token_refresh_interval.map(|every| {
-            tokio::spawn(
-                core.token_refresher()
-                    .run(every, stop_rx_for_workers.clone()),
-            )
-        });
-        // Unused reconnect tokens are token business too: swept as often as refreshes.
-        let expired_reconnects = self.config.token_refresh_interval.map(|every| {
-            tokio::spawn(crate::core::run_reconnect_sweep(
-                core.clone(),
-                every,
-                stop_rx_for_workers.clone(),
-            ))
-        });
-        let workers = self.config.delivery.enabled.then(|| {
-            tokio::spawn(crate::delivery::run(
-                core.delivery_engine(self.config.delivery.clone()),
-                stop_rx_for_workers.clone(),
-            ))
-        });
-        let webhooks = self.config.webhooks.enabled.then(|| {
-            let body: crate::webhooks::BodyFn = std::sync::Arc::new(crate::api::event_json);
-            tokio::spawn(crate::webhooks::run(
-                core.webhook_engine(self.config.webhooks.clone(), body),
-                stop_rx_for_workers.clone(),
-            ))
-        });
-
-        let (health, health_service) = tonic_health::server::health_reporter();
-        health
-            .set_serving::<IntegrationServiceServer<IntegrationApi>>()
-            .await;
-        health
-            .set_serving::<ChannelServiceServer<ChannelApi>>()
-            .await;
-        health.set_service_status("", ServingStatus::Serving).await;
-        let reflection = || {
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-                // google.rpc error details, so grpcurl can print ErrorInfo and friends.
-                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        };
-
-        let (grpc_addr, http_addr, admin_addr) =
-            (self.grpc_addr(), self.http_addr(), self.admin_addr());
-        let grpc = tonic::transport::Server::builder()
-            .timeout(self.config.request_timeout)
-            .concurrency_limit_per_connection(MAX_CONCURRENT_PER_CONNECTION)
-            .http2_keepalive_interval(Some(Duration::from_secs(30)))
-            .trace_fn(crate::telemetry::rpc_span)
-            .layer(crate::metrics::RpcMetricsLayer)
-            // Per-method request limits, refused before a body is buffered (the services'
-            // own decoding limits are the backstop).
-            .layer(RequestLimitLayer)
-            .layer(crate::deadline::DeadlineLayer::new(
-                self.config.request_timeout,
-            ))
-            .add_service(health_service)
-            .add_service(reflection().build_v1()?)
-            .add_service(reflection().build_v1alpha()?)
-            .add_service(integrations)
-            .add_service(channels)
-            .add_service(messaging)
-            .add_service(monitoring)
-            .add_service(events)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(self.grpc_listener), stopped());
-
-        let signature = self
-            .config
-            .slack
-            .signing_secret
-            .clone()
-            .map(crate::slack::SignatureVerifier::new);
-        if signature.is_none() {
-            tracing::warn!(
-                "SLACK_SIGNING_SECRET is not set: POST /slack/events refuses every event"
+        // What runs: the periodic sweeps, the webhook dispatchers, the delivery workers, the
+        // gRPC server and the HTTP server(s).
+        let sweeps = spawn_sweeps(&config, &core, &stop);
+        let webhooks = config.webhooks.enabled.then(|| {
+            let body: crate::webhooks::BodyFn = Arc::new(crate::api::event_json);
+            let engine = crate::webhooks::Engine::new(
+                store.clone(),
+                cipher.clone(),
+                body,
+                config.webhooks.clone(),
             );
-        }
-        let limits = self.config.http_limits;
-        let routers = crate::http::routers(core.clone(), signature, limits);
-        let (public, admin) = match self.admin_listener {
-            Some(listener) => (
-                routers.public,
-                Some(crate::http::serve(
-                    listener,
-                    (routers.admin, routers.refusals.clone()),
-                    limits,
-                    stopped(),
-                )),
-            ),
-            None => (routers.public.merge(routers.admin), None),
-        };
-        let http = crate::http::serve(
-            self.http_listener,
-            (public, routers.refusals),
-            limits,
-            stopped(),
+            tokio::spawn(crate::webhooks::run(engine, stop.clone()))
+        });
+        let workers = config.delivery.enabled.then(|| {
+            let engine = Engine::new(
+                store.clone(),
+                slack,
+                cipher,
+                Arc::new(core.token_refresher()),
+                config.delivery.clone(),
+            );
+            tokio::spawn(crate::delivery::run(engine, stop.clone()))
+        });
+        let (grpc, health) =
+            grpc_server(&config, &core, store.clone(), grpc_listener, &stop).await?;
+        let http = http_servers(
+            &config,
+            core.clone(),
+            store,
+            http_listener,
+            admin_listener,
+            &stop,
         );
-        let admin = async move {
-            match admin {
-                Some(admin) => admin.await,
-                None => Ok(()),
-            }
-        };
 
         tracing::info!(%grpc_addr, %http_addr, ?admin_addr, "switchboard serving");
         let signal = tokio::spawn(async move {
@@ -286,13 +189,9 @@ impl Application {
                 .await;
             let _ = stop_tx.send(true);
         });
-        let (grpc, http, admin) = tokio::join!(grpc, http, admin);
+        let (grpc, http) = tokio::join!(grpc, http);
         signal.abort();
-        event_retention.abort();
-        for sweep in [health_checks, refreshes, expired_reconnects]
-            .into_iter()
-            .flatten()
-        {
+        for sweep in sweeps {
             sweep.abort();
         }
         // In-flight calls are done; let the workers finish their attempts.
@@ -307,8 +206,230 @@ impl Application {
             tracing::error!(error = %err, "webhook dispatcher ended abnormally");
         }
         grpc?;
-        http.and(admin).map_err(StartupError::Http)?;
+        http.map_err(StartupError::Http)?;
         tracing::info!("switchboard stopped");
         Ok(())
+    }
+}
+
+/// The delivery engine refreshes tokens through the use case in `core`.
+impl TokenRefresh for TokenRefresher {
+    fn refresh<'a>(
+        &'a self,
+        id: IntegrationId,
+        stale_access_enc: Option<&'a [u8]>,
+    ) -> Pin<Box<dyn Future<Output = Result<Refreshed, RefreshError>> + Send + 'a>> {
+        Box::pin(async move {
+            TokenRefresher::refresh(self, id, stale_access_enc)
+                .await
+                .map_err(RefreshError::from)
+        })
+    }
+}
+
+/// Completes once `stop` turns true (or its sender is gone).
+fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + use<> {
+    let mut stop = stop.clone();
+    async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    }
+}
+
+/// The periodic sweeps: integration health checks, token refreshes, expired reconnect
+/// tokens (token business too, so swept as often as refreshes), and old events.
+fn spawn_sweeps(config: &Config, core: &Core, stop: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let health_checks = config.health_check_interval.map(|every| {
+        tokio::spawn(crate::core::run_health_checks(
+            core.clone(),
+            every,
+            stop.clone(),
+        ))
+    });
+    let refreshes = config
+        .token_refresh_interval
+        .map(|every| tokio::spawn(core.token_refresher().run(every, stop.clone())));
+    let expired_reconnects = config.token_refresh_interval.map(|every| {
+        tokio::spawn(crate::core::run_reconnect_sweep(
+            core.clone(),
+            every,
+            stop.clone(),
+        ))
+    });
+    let event_retention = tokio::spawn(crate::core::run_event_retention(
+        core.clone(),
+        config.events.retention,
+        EVENT_RETENTION_SWEEP,
+        stop.clone(),
+    ));
+    [health_checks, refreshes, expired_reconnects]
+        .into_iter()
+        .flatten()
+        .chain([event_retention])
+        .collect()
+}
+
+/// The gRPC services, each added through [`GrpcServices::add`]; health and reflection
+/// answer without credentials.
+async fn grpc_server(
+    config: &Config,
+    core: &Core,
+    store: Store,
+    listener: TcpListener,
+    stop: &watch::Receiver<bool>,
+) -> Result<
+    (
+        impl Future<Output = Result<(), tonic::transport::Error>>,
+        HealthReporter,
+    ),
+    StartupError,
+> {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let mut services = GrpcServices {
+        routes: RoutesBuilder::default(),
+        health: health.clone(),
+        auth: Authenticator::new(&config.auth),
+    };
+    services
+        .add(
+            IntegrationServiceServer::new(IntegrationApi::new(core.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
+        .await;
+    services
+        .add(
+            ChannelServiceServer::new(ChannelApi::new(core.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
+        .await;
+    services
+        .add(
+            MessagingServiceServer::new(MessagingApi::new(
+                core.clone(),
+                config.http.request_timeout,
+            ))
+            .max_decoding_message_size(MAX_BATCH_REQUEST_BYTES),
+        )
+        .await;
+    services
+        .add(
+            MonitoringServiceServer::new(MonitoringApi::new(core.clone()))
+                .max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
+        .await;
+    services
+        .add(
+            // Streams end when the service stops, so shutdown never waits on a follower.
+            EventServiceServer::new(EventApi::new(
+                core.clone(),
+                EventBell::start(store),
+                stop.clone(),
+            ))
+            .max_decoding_message_size(MAX_REQUEST_BYTES),
+        )
+        .await;
+    health.set_service_status("", ServingStatus::Serving).await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            // google.rpc error details, so grpcurl can print ErrorInfo and friends.
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+    };
+    let server = tonic::transport::Server::builder()
+        .timeout(config.http.request_timeout)
+        .concurrency_limit_per_connection(MAX_CONCURRENT_PER_CONNECTION)
+        .http2_keepalive_interval(Some(Duration::from_secs(30)))
+        .trace_fn(crate::telemetry::rpc_span)
+        .layer(crate::metrics::RpcMetricsLayer)
+        // Per-method request limits, refused before a body is buffered (the services'
+        // own decoding limits are the backstop).
+        .layer(RequestLimitLayer)
+        .layer(crate::deadline::DeadlineLayer::new(
+            config.http.request_timeout,
+        ))
+        .add_routes(services.routes.routes())
+        .add_service(health_service)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopped(stop));
+    Ok((server, health))
+}
+
+/// Where every gRPC service of ours goes in: behind authentication (and with the request
+/// size limit its caller set), and reported SERVING under its own name.
+struct GrpcServices {
+    routes: RoutesBuilder,
+    health: HealthReporter,
+    auth: Authenticator,
+}
+
+type Authenticated<S> = InterceptedService<S, Authenticator>;
+
+impl GrpcServices {
+    async fn add<S>(&mut self, server: S)
+    where
+        S: NamedService,
+        Authenticated<S>: Service<Request<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <Authenticated<S> as Service<Request<Body>>>::Response: IntoResponse,
+        <Authenticated<S> as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.health.set_serving::<S>().await;
+        self.routes
+            .add_service(InterceptedService::new(server, self.auth.clone()));
+    }
+}
+
+/// Slack's events on the HTTP port; probes and metrics there too, or on the admin port
+/// when one is configured.
+fn http_servers(
+    config: &Config,
+    core: Core,
+    store: Store,
+    http_listener: TcpListener,
+    admin_listener: Option<TcpListener>,
+    stop: &watch::Receiver<bool>,
+) -> impl Future<Output = std::io::Result<()>> + use<> {
+    let signature = config
+        .slack
+        .signing_secret
+        .clone()
+        .map(crate::slack::SignatureVerifier::new);
+    if signature.is_none() {
+        tracing::warn!("SLACK_SIGNING_SECRET is not set: POST /slack/events refuses every event");
+    }
+    let limits = config.http.limits;
+    let routers = crate::http::routers(core, store, signature, limits);
+    let (public, admin) = match admin_listener {
+        Some(listener) => (
+            routers.public,
+            Some(crate::http::serve(
+                listener,
+                (routers.admin, routers.refusals.clone()),
+                limits,
+                stopped(stop),
+            )),
+        ),
+        None => (routers.public.merge(routers.admin), None),
+    };
+    let http = crate::http::serve(
+        http_listener,
+        (public, routers.refusals),
+        limits,
+        stopped(stop),
+    );
+    async move {
+        let admin = async move {
+            match admin {
+                Some(admin) => admin.await,
+                None => Ok(()),
+            }
+        };
+        let (http, admin) = tokio::join!(http, admin);
+        http.and(admin)
     }
 }

@@ -1,8 +1,14 @@
 //! Logging (human-readable or JSON lines, filtered by `RUST_LOG`) and, when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, OpenTelemetry traces exported over OTLP/gRPC with
-//! W3C trace context taken from incoming calls.
+//! W3C trace context taken from incoming calls and kept with the deliveries they queue.
 
-use opentelemetry::{global, propagation::Extractor, trace::TracerProvider as _};
+use std::collections::HashMap;
+
+use opentelemetry::{
+    global,
+    propagation::{Extractor, TextMapPropagator},
+    trace::TracerProvider as _,
+};
 use opentelemetry_otlp::WithExportConfig;
 use opentelemetry_sdk::{propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -96,4 +102,51 @@ pub fn rpc_span(request: &http::Request<()>) -> tracing::Span {
         global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(request.headers())));
     let _ = span.set_parent(parent);
     span
+}
+
+const TRACEPARENT: &str = "traceparent";
+const TRACESTATE: &str = "tracestate";
+
+/// A span's W3C trace context (`traceparent`, and `tracestate` when the trace has one),
+/// kept with work that outlives the span, such as a queued delivery, so that the work
+/// continues the same trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraceContext {
+    pub traceparent: String,
+    pub tracestate: Option<String>,
+}
+
+impl TraceContext {
+    /// The context of the current span; `None` when no trace is being recorded (traces are
+    /// not exported, or the work runs outside any span).
+    pub fn current() -> Option<Self> {
+        let mut headers = HashMap::new();
+        TraceContextPropagator::new()
+            .inject_context(&tracing::Span::current().context(), &mut headers);
+        Some(Self {
+            traceparent: headers.remove(TRACEPARENT)?,
+            tracestate: headers.remove(TRACESTATE).filter(|s| !s.is_empty()),
+        })
+    }
+
+    /// Makes `span` a child of the span this context was taken from. A context that does
+    /// not parse leaves `span` starting a trace of its own.
+    pub fn adopt(&self, span: &tracing::Span) {
+        let mut headers = HashMap::from([(TRACEPARENT.to_owned(), self.traceparent.clone())]);
+        if let Some(state) = &self.tracestate {
+            headers.insert(TRACESTATE.to_owned(), state.clone());
+        }
+        let parent = TraceContextPropagator::new().extract(&headers);
+        let _ = span.set_parent(parent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_recorded_trace_there_is_no_context_to_keep() {
+        assert_eq!(TraceContext::current(), None);
+    }
 }

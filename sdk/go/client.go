@@ -21,13 +21,14 @@ import (
 // DefaultTimeout bounds a call whose context has no deadline.
 const DefaultTimeout = 30 * time.Second
 
-// Client holds one connection and the four service stubs that share it. The stubs are the
+// Client holds one connection and the service stubs that share it. The stubs are the
 // generated ones: every RPC of the contract is called on them as it is.
 type Client struct {
 	Integrations switchboardv1.IntegrationServiceClient
 	Channels     switchboardv1.ChannelServiceClient
 	Messaging    switchboardv1.MessagingServiceClient
 	Monitoring   switchboardv1.MonitoringServiceClient
+	Events       switchboardv1.EventServiceClient
 
 	conn *grpc.ClientConn
 }
@@ -125,6 +126,7 @@ func New(addr string, options ...Option) (*Client, error) {
 		Channels:     switchboardv1.NewChannelServiceClient(conn),
 		Messaging:    switchboardv1.NewMessagingServiceClient(conn),
 		Monitoring:   switchboardv1.NewMonitoringServiceClient(conn),
+		Events:       switchboardv1.NewEventServiceClient(conn),
 		conn:         conn,
 	}, nil
 }

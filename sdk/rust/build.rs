@@ -18,6 +18,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut compiler = protox::Compiler::new([PROTO_ROOT])?;
     compiler.include_imports(true);
     compiler.open_files(files)?;
+    // The descriptors themselves, for reading events as proto JSON (webhook bodies).
+    let out_dir = std::env::var("OUT_DIR")?;
+    std::fs::write(
+        format!("{out_dir}/switchboard.v1.binpb"),
+        compiler.encode_file_descriptor_set(),
+    )?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(false)

@@ -1,6 +1,6 @@
 //! Caller authentication: `authorization: Bearer <service key | team JWT>`.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
 use secrecy::ExposeSecret;
@@ -8,9 +8,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tonic::{Request, Status, service::Interceptor};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::StatusExt;
 
-use super::ERROR_DOMAIN;
+use super::Reason;
 use crate::{
     config::AuthConfig,
     domain::{Caller, TeamId},
@@ -34,12 +34,8 @@ pub struct Authenticator {
     validation: Validation,
 }
 
-fn unauthenticated(reason: &str, message: &str) -> Status {
-    Status::with_error_details(
-        tonic::Code::Unauthenticated,
-        message,
-        ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new()),
-    )
+fn unauthenticated(reason: Reason, message: &str) -> Status {
+    Status::with_error_details(tonic::Code::Unauthenticated, message, reason.details(&[]))
 }
 
 impl Authenticator {
@@ -80,7 +76,7 @@ impl Authenticator {
             .filter(|c| !c.is_empty())
             .ok_or_else(|| {
                 unauthenticated(
-                    "CREDENTIAL_MISSING",
+                    Reason::CredentialMissing,
                     "authorization: Bearer <credential> is required",
                 )
             })?;
@@ -97,21 +93,24 @@ impl Authenticator {
         let jwt = keys
             .jwt
             .as_ref()
-            .ok_or_else(|| unauthenticated("CREDENTIAL_INVALID", "invalid credential"))?;
+            .ok_or_else(|| unauthenticated(Reason::CredentialInvalid, "invalid credential"))?;
         let claims = jsonwebtoken::decode::<TeamClaims>(credential, jwt, &self.validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => {
-                    unauthenticated("CREDENTIAL_EXPIRED", "the team token has expired")
+                    unauthenticated(Reason::CredentialExpired, "the team token has expired")
                 }
                 ErrorKind::ImmatureSignature => unauthenticated(
-                    "CREDENTIAL_INVALID",
+                    Reason::CredentialInvalid,
                     "the team token is not valid yet (nbf)",
                 ),
-                _ => unauthenticated("CREDENTIAL_INVALID", "invalid credential"),
+                _ => unauthenticated(Reason::CredentialInvalid, "invalid credential"),
             })?
             .claims;
         let team = TeamId::parse("team_id", &claims.team_id).map_err(|_| {
-            unauthenticated("CREDENTIAL_INVALID", "the team token has no valid team_id")
+            unauthenticated(
+                Reason::CredentialInvalid,
+                "the team token has no valid team_id",
+            )
         })?;
         Ok(Caller::Team(team))
     }

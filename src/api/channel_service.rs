@@ -1,6 +1,6 @@
 use tonic::{Request, Response, Status};
 
-use super::{Violations, caller, convert::notification_channel_to_proto};
+use super::{Violations, caller, convert::notification_channel_to_proto, unparsed};
 use crate::{
     core::{ChannelQuery, Core, CoreError},
     domain::{ChannelId, IntegrationId},
@@ -80,7 +80,7 @@ impl ChannelService for ChannelApi {
         let channel = violations.check(ChannelId::parse("channel_id", &channel_id));
         violations.into_result()?;
         let (Some(id), Some(channel)) = (id, channel) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let set = self
             .core

@@ -2,7 +2,7 @@
 //! (bad wire data, or nesting past prost's recursion limit, e.g. deeply nested `blocks`) is
 //! the caller's mistake, INVALID_ARGUMENT, not tonic's INTERNAL.
 
-use std::{collections::HashMap, marker::PhantomData};
+use std::marker::PhantomData;
 
 use prost::Message;
 use tonic::{
@@ -10,9 +10,9 @@ use tonic::{
     codec::{BufferSettings, Codec, DecodeBuf, Decoder},
 };
 use tonic_prost::ProstEncoder;
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::StatusExt;
 
-use super::ERROR_DOMAIN;
+use super::Reason;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ProtoCodec<T, U>(PhantomData<(T, U)>);
@@ -51,8 +51,7 @@ impl<U: Message + Default> Decoder for ProtoDecoder<U> {
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
         U::decode(buf).map(Some).map_err(|err| {
-            let mut details =
-                ErrorDetails::with_error_info("INVALID_ARGUMENT", ERROR_DOMAIN, HashMap::new());
+            let mut details = Reason::InvalidArgument.details(&[]);
             let problem = format!("is not a valid protobuf message (too deeply nested?): {err}");
             details.add_bad_request_violation("request", problem.clone());
             Status::with_error_details(

@@ -1,23 +1,33 @@
 //! The one mapping from core outcomes to gRPC statuses with their rich details.
 
-use std::collections::HashMap;
-
 use prost::Message;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use super::Reason;
 use super::convert::{integration_to_proto, timestamp};
-use crate::{core::CoreError, domain::FieldViolation, proto::v1};
+use crate::{
+    core::{CauseChain, CoreError, Dependency, Resource},
+    domain::FieldViolation,
+    proto::v1,
+};
 
 /// `google.rpc.ErrorInfo.domain` of every error this service returns.
 pub const ERROR_DOMAIN: &str = "switchboard";
 
-fn info(reason: &str, metadata: &[(&str, String)]) -> ErrorDetails {
-    let metadata: HashMap<String, String> = metadata
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect();
-    ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata)
+fn not_found_reason(resource: Resource) -> Reason {
+    match resource {
+        Resource::Integration => Reason::IntegrationNotFound,
+        Resource::Delivery => Reason::DeliveryNotFound,
+        Resource::WebhookSubscription => Reason::WebhookSubscriptionNotFound,
+    }
+}
+
+fn unavailable_reason(dependency: Dependency) -> Reason {
+    match dependency {
+        Dependency::Database => Reason::DatabaseUnavailable,
+        Dependency::Slack => Reason::SlackUnavailable,
+    }
 }
 
 fn status(code: Code, message: impl Into<String>, details: ErrorDetails) -> Status {
@@ -31,10 +41,10 @@ impl From<CoreError> for Status {
             CoreError::EventCursorExpired => status(
                 Code::OutOfRange,
                 "events after this cursor were removed by retention; list from the start again",
-                info("EVENT_CURSOR_EXPIRED", &[]),
+                Reason::EventCursorExpired.details(&[]),
             ),
             CoreError::SlackOAuthCodeInvalid => {
-                let mut details = info("SLACK_OAUTH_CODE_INVALID", &[]);
+                let mut details = Reason::SlackOAuthCodeInvalid.details(&[]);
                 details.add_bad_request_violation("code", "Slack refused the code (invalid_code)");
                 status(
                     Code::InvalidArgument,
@@ -45,17 +55,17 @@ impl From<CoreError> for Status {
             CoreError::SlackRejected { code } => status(
                 Code::FailedPrecondition,
                 format!("Slack refused the request: {code}"),
-                info("SLACK_API_ERROR", &[("slack_error", code)]),
+                Reason::SlackApiError.details(&[("slack_error", code)]),
             ),
             CoreError::OAuthStateInvalid => status(
                 Code::FailedPrecondition,
                 "the OAuth state is unknown, already used or expired; start the install again",
-                info("OAUTH_STATE_INVALID", &[]),
+                Reason::OAuthStateInvalid.details(&[]),
             ),
             CoreError::ReconnectTokenInvalid => status(
                 Code::FailedPrecondition,
                 "the reconnect token is unknown, already used or expired",
-                info("RECONNECT_TOKEN_INVALID", &[]),
+                Reason::ReconnectTokenInvalid.details(&[]),
             ),
             CoreError::WorkspaceMismatch {
                 integration_id,
@@ -64,14 +74,11 @@ impl From<CoreError> for Status {
             } => status(
                 Code::FailedPrecondition,
                 format!("the integration is for workspace {expected}, but {actual} was authorised"),
-                info(
-                    "WORKSPACE_MISMATCH",
-                    &[
-                        ("integration_id", integration_id.to_string()),
-                        ("expected_workspace_id", expected),
-                        ("workspace_id", actual),
-                    ],
-                ),
+                Reason::WorkspaceMismatch.details(&[
+                    ("integration_id", integration_id.to_string()),
+                    ("expected_workspace_id", expected),
+                    ("workspace_id", actual),
+                ]),
             ),
             CoreError::IntegrationAlreadyExists(duplicate) => {
                 let existing = &duplicate.existing;
@@ -79,14 +86,11 @@ impl From<CoreError> for Status {
                     Code::AlreadyExists,
                     "the team already has an integration for this workspace; \
                      ReconnectIntegration with the reconnect token applies the new tokens",
-                    info(
-                        "INTEGRATION_ALREADY_EXISTS",
-                        &[
-                            ("integration_id", existing.id.to_string()),
-                            ("team_id", existing.team_id.to_string()),
-                            ("workspace_id", existing.workspace_id.to_string()),
-                        ],
-                    ),
+                    Reason::IntegrationAlreadyExists.details(&[
+                        ("integration_id", existing.id.to_string()),
+                        ("team_id", existing.team_id.to_string()),
+                        ("workspace_id", existing.workspace_id.to_string()),
+                    ]),
                 );
                 let detail = v1::ReconnectDetails {
                     existing_integration: Some(integration_to_proto(existing)),
@@ -107,76 +111,67 @@ impl From<CoreError> for Status {
             CoreError::IntegrationNotActive { status: current } => status(
                 Code::FailedPrecondition,
                 format!("the integration is not active ({current:?})"),
-                info(
-                    "INTEGRATION_NOT_ACTIVE",
-                    &[("status", format!("{current:?}").to_uppercase())],
-                ),
+                Reason::IntegrationNotActive
+                    .details(&[("status", format!("{current:?}").to_uppercase())]),
             ),
             CoreError::ChannelNotFound { channel_id } => status(
                 Code::NotFound,
                 format!("Slack has no channel {channel_id} in this workspace"),
-                info("CHANNEL_NOT_FOUND", &[("channel_id", channel_id)]),
+                Reason::ChannelNotFound.details(&[("channel_id", channel_id.to_string())]),
             ),
             CoreError::ChannelArchived { channel_id } => status(
                 Code::FailedPrecondition,
                 format!("channel {channel_id} is archived"),
-                info("CHANNEL_ARCHIVED", &[("channel_id", channel_id)]),
+                Reason::ChannelArchived.details(&[("channel_id", channel_id.to_string())]),
             ),
             CoreError::ChannelNotPublic { channel_id } => status(
                 Code::FailedPrecondition,
                 format!("channel {channel_id} is not a public channel"),
-                info("CHANNEL_NOT_PUBLIC", &[("channel_id", channel_id)]),
+                Reason::ChannelNotPublic.details(&[("channel_id", channel_id.to_string())]),
             ),
             CoreError::NotificationChannelNotSet => status(
                 Code::NotFound,
                 "the integration has no notification channel",
-                info("NOTIFICATION_CHANNEL_NOT_SET", &[]),
+                Reason::NotificationChannelNotSet.details(&[]),
             ),
             CoreError::NoNotificationChannel => status(
                 Code::FailedPrecondition,
                 "the integration has no notification channel; SetNotificationChannel first",
-                info("NOTIFICATION_CHANNEL_NOT_SET", &[]),
+                Reason::NotificationChannelNotSet.details(&[]),
             ),
             CoreError::NotificationChannelUnavailable { state } => status(
                 Code::FailedPrecondition,
                 format!("the notification channel is {}", state.as_str()),
-                info(
-                    "NOTIFICATION_CHANNEL_UNAVAILABLE",
-                    &[("state", state.as_str().to_uppercase())],
-                ),
+                Reason::NotificationChannelUnavailable
+                    .details(&[("state", state.as_str().to_uppercase())]),
             ),
             CoreError::MessageAlreadyExists { delivery_id } => status(
                 Code::AlreadyExists,
                 "a different message was already sent with this internal_message_id",
-                info("MESSAGE_ALREADY_EXISTS", &[("delivery_id", delivery_id)]),
+                Reason::MessageAlreadyExists.details(&[("delivery_id", delivery_id)]),
             ),
             CoreError::MessageNotFound {
                 internal_message_id,
             } => status(
                 Code::NotFound,
                 format!("no message {internal_message_id} was sent through this integration"),
-                info(
-                    "MESSAGE_NOT_FOUND",
-                    &[("internal_message_id", internal_message_id)],
-                ),
+                Reason::MessageNotFound.details(&[("internal_message_id", internal_message_id)]),
             ),
             CoreError::MessageNotDelivered {
                 internal_message_id,
             } => status(
                 Code::FailedPrecondition,
                 format!("message {internal_message_id} has not reached Slack"),
-                info(
-                    "MESSAGE_NOT_DELIVERED",
-                    &[("internal_message_id", internal_message_id)],
-                ),
+                Reason::MessageNotDelivered
+                    .details(&[("internal_message_id", internal_message_id)]),
             ),
             CoreError::RequestIdReused { request_id } => status(
                 Code::AlreadyExists,
                 "this request_id was already used for a different request",
-                info("REQUEST_ID_ALREADY_USED", &[("request_id", request_id)]),
+                Reason::RequestIdAlreadyUsed.details(&[("request_id", request_id)]),
             ),
             CoreError::NotAttempted { retry_after } => {
-                let mut details = info("NOT_ATTEMPTED", &[]);
+                let mut details = Reason::NotAttempted.details(&[]);
                 details.set_retry_info(Some(retry_after));
                 status(
                     Code::Unavailable,
@@ -187,18 +182,18 @@ impl From<CoreError> for Status {
             CoreError::NotFound { resource, id } => status(
                 Code::NotFound,
                 format!("{resource} {id} not found"),
-                info(&format!("{}_NOT_FOUND", resource.to_uppercase()), &[]),
+                not_found_reason(resource).details(&[]),
             ),
             CoreError::PermissionDenied => status(
                 Code::PermissionDenied,
                 "the caller may not access this resource, or it does not exist",
-                info("PERMISSION_DENIED", &[]),
+                Reason::PermissionDenied.details(&[]),
             ),
             CoreError::Unavailable {
                 dependency,
                 retry_after,
             } => {
-                let mut details = info(&format!("{}_UNAVAILABLE", dependency.to_uppercase()), &[]);
+                let mut details = unavailable_reason(dependency).details(&[]);
                 details.set_retry_info(Some(retry_after));
                 status(
                     Code::Unavailable,
@@ -207,8 +202,12 @@ impl From<CoreError> for Status {
                 )
             }
             CoreError::Internal(source) => {
-                tracing::error!(error = %source, cause = ?source, "internal error");
-                status(Code::Internal, "internal error", info("INTERNAL", &[]))
+                tracing::error!(error = %CauseChain(&*source), cause = ?source, "internal error");
+                status(
+                    Code::Internal,
+                    "internal error",
+                    Reason::Internal.details(&[]),
+                )
             }
         }
     }
@@ -222,10 +221,7 @@ const MAX_FIELD_CHARS: usize = 200;
 
 fn invalid_argument(violations: Vec<FieldViolation>) -> Status {
     let total = violations.len();
-    let mut details = info(
-        "INVALID_ARGUMENT",
-        &[("violation_count", total.to_string())],
-    );
+    let mut details = Reason::InvalidArgument.details(&[("violation_count", total.to_string())]);
     let mut message = Vec::with_capacity(total.min(MAX_REPORTED_VIOLATIONS) + 1);
     for v in violations.into_iter().take(MAX_REPORTED_VIOLATIONS) {
         let field = truncated(v.field, MAX_FIELD_CHARS);

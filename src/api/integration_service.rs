@@ -6,7 +6,7 @@ use super::{
     convert::{
         category_from_proto, category_to_proto, integration_to_proto, status_from_proto, timestamp,
     },
-    optional,
+    optional, unparsed,
 };
 use crate::{
     core::{Core, ListQuery, UpdateRequest},
@@ -62,7 +62,7 @@ impl IntegrationService for IntegrationApi {
         ));
         violations.into_result()?;
         let (Some(team_id), Some(reconnect)) = (team_id, reconnect) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let redirect_uri = Some(redirect_uri.as_str()).filter(|u| !u.is_empty());
         let started = self
@@ -107,7 +107,7 @@ impl IntegrationService for IntegrationApi {
         let request_id = violations.check(RequestId::parse("request_id", request_id.as_deref()));
         violations.into_result()?;
         let (Some(id), Some(request_id)) = (id, request_id) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let integration = self
             .core
@@ -148,7 +148,7 @@ impl IntegrationService for IntegrationApi {
         let status = violations.check(enum_field("status", status, status_from_proto));
         violations.into_result()?;
         let (Some(team_id), Some(category), Some(status)) = (team_id, category, status) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let page = self
             .core
@@ -219,7 +219,7 @@ impl IntegrationService for IntegrationApi {
         }
         violations.into_result()?;
         let (Some(id), Some(name)) = (id, name) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let updated = self
             .core

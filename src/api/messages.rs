@@ -1,32 +1,13 @@
 //! Conversions between the messaging protos and domain values.
 
-use std::time::Duration;
-
 use super::convert::timestamp;
 use crate::{
     domain::{
-        Delivery, DeliveryKind, DeliveryState, FieldViolation, MessageInput, OutboundMessage,
+        Delivery, DeliveryKind, DeliveryState, FieldViolation, InternalMessageId, MessageInput,
+        MessageType, OutboundMessage,
     },
     proto::v1,
 };
-
-/// gRPC's `grpc-timeout` header: at most 8 digits and a unit (H, M, S, m, u, n).
-pub(crate) fn parse_grpc_timeout(raw: &str) -> Option<Duration> {
-    let (digits, unit) = raw.split_at_checked(raw.len().checked_sub(1)?)?;
-    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n.checked_mul(3600)?),
-        "M" => Duration::from_secs(n.checked_mul(60)?),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
-}
 
 /// `google.protobuf.Value` as JSON (Block Kit is JSON).
 pub(super) fn to_json(value: prost_types::Value) -> serde_json::Value {
@@ -88,15 +69,27 @@ pub fn delivery_to_proto(d: &Delivery) -> v1::Delivery {
             DeliveryKind::Update => v1::DeliveryKind::Update,
             DeliveryKind::Delete => v1::DeliveryKind::Delete,
         } as i32,
-        internal_message_id: d.internal_message_id.clone(),
-        parent_internal_message_id: d.parent_internal_message_id.clone().unwrap_or_default(),
-        message_type: d.message_type.clone().unwrap_or_default(),
+        internal_message_id: d.internal_message_id.to_string(),
+        parent_internal_message_id: d
+            .parent_internal_message_id
+            .as_ref()
+            .map(InternalMessageId::to_string)
+            .unwrap_or_default(),
+        message_type: d
+            .message_type
+            .as_ref()
+            .map(MessageType::to_string)
+            .unwrap_or_default(),
         state: state_to_proto(d.state) as i32,
-        channel_id: d.channel_id.clone(),
+        channel_id: d.channel_id.to_string(),
         slack_ts: d.slack_ts.clone().unwrap_or_default(),
         thread_ts: d.thread_ts.clone().unwrap_or_default(),
         attempts: d.attempts,
-        last_error: d.last_error.clone().unwrap_or_default(),
+        last_error: d
+            .last_error
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         create_time: Some(timestamp(d.create_time)),
         next_attempt_time: (!d.state.is_final()).then(|| timestamp(d.next_attempt_time)),
         sent_time: d.sent_time.map(timestamp),
@@ -122,33 +115,4 @@ pub(super) fn state_from_proto(state: v1::DeliveryState) -> Option<DeliveryState
         v1::DeliveryState::Failed => DeliveryState::Failed,
         v1::DeliveryState::Cancelled => DeliveryState::Cancelled,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grpc_timeouts_parse() {
-        assert_eq!(parse_grpc_timeout("5S"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_grpc_timeout("250m"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_grpc_timeout("2M"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_grpc_timeout("x"), None);
-        assert_eq!(parse_grpc_timeout(""), None);
-        // The caller's number: no overflow, no panic, whatever it is.
-        assert_eq!(
-            parse_grpc_timeout("99999999H"),
-            Some(Duration::from_secs(99_999_999 * 3600))
-        );
-        for hostile in [
-            "18446744073709551615H",
-            "999999999S",
-            "+5S",
-            "-5S",
-            "5é",
-            "é",
-        ] {
-            assert_eq!(parse_grpc_timeout(hostile), None, "{hostile}");
-        }
-    }
 }

@@ -5,12 +5,12 @@ use tonic::{Request, Response, Status};
 use super::{
     Violations, caller,
     messages::{delivery_to_proto, parse_message, state_from_proto},
-    optional,
+    optional, unparsed,
 };
 use crate::{
-    core::{BatchRequest, Core, CoreError, EditRequest, SendRequest},
+    core::{BatchRequest, Core, CoreError, EditRequest, Resource, SendRequest},
     domain::{
-        FieldViolation, IntegrationId, RequestId, parse_internal_message_id, parse_message_type,
+        DeliveryId, FieldViolation, IntegrationId, InternalMessageId, MessageType, RequestId,
     },
     proto::v1::{self, messaging_service_server::MessagingService},
 };
@@ -71,9 +71,9 @@ impl MessagingApi {
         let message_id = violations.check(optional(
             "internal_message_id",
             &internal_message_id,
-            parse_internal_message_id,
+            InternalMessageId::parse,
         ));
-        let message_type = violations.check(parse_message_type(&message_type));
+        let message_type = violations.check(MessageType::parse("message_type", &message_type));
         let message = parse_message(message)
             .map_err(|v| violations.0.extend(v))
             .ok();
@@ -81,7 +81,7 @@ impl MessagingApi {
         let (Some(id), Some(message_id), Some(message_type), Some(message)) =
             (id, message_id, message_type, message)
         else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         Ok(SendRequest {
             integration_id: id,
@@ -97,7 +97,7 @@ impl MessagingApi {
     fn message_ref(
         integration_id: &str,
         internal_message_id: &str,
-    ) -> Result<(IntegrationId, String), Status> {
+    ) -> Result<(IntegrationId, InternalMessageId), Status> {
         let (id, message, _) = Self::edit_ref(integration_id, internal_message_id, None)?;
         Ok((id, message))
     }
@@ -107,10 +107,10 @@ impl MessagingApi {
         integration_id: &str,
         internal_message_id: &str,
         request_id: Option<&str>,
-    ) -> Result<(IntegrationId, String, Option<RequestId>), Status> {
+    ) -> Result<(IntegrationId, InternalMessageId, Option<RequestId>), Status> {
         let mut violations = Violations::default();
         let id = violations.check(IntegrationId::parse("integration_id", integration_id));
-        let message = violations.check(parse_internal_message_id(
+        let message = violations.check(InternalMessageId::parse(
             "internal_message_id",
             internal_message_id,
         ));
@@ -118,7 +118,7 @@ impl MessagingApi {
         violations.into_result()?;
         match (id, message, request_id) {
             (Some(id), Some(message), Some(request_id)) => Ok((id, message, request_id)),
-            _ => unreachable!("violations checked above"),
+            _ => Err(unparsed()),
         }
     }
 }
@@ -194,7 +194,7 @@ impl MessagingService for MessagingApi {
         } = request.into_inner();
         // A reply is a send with a parent: the same checks, plus the parent's id.
         let mut violations = Violations::default();
-        let parent = violations.check(parse_internal_message_id(
+        let parent = violations.check(InternalMessageId::parse(
             "parent_internal_message_id",
             &parent_internal_message_id,
         ));
@@ -207,7 +207,7 @@ impl MessagingService for MessagingApi {
         };
         let mut send = self.parse_send(as_send, violations)?;
         let Some(parent) = parent else {
-            unreachable!("violations checked by parse_send")
+            return Err(unparsed());
         };
         send.parent_internal_message_id = Some(parent);
         send.message.reply_broadcast = reply_broadcast;
@@ -368,14 +368,31 @@ impl MessagingService for MessagingApi {
         request: Request<v1::GetDeliveryRequest>,
     ) -> Result<Response<v1::Delivery>, Status> {
         let caller = caller(&request)?;
-        let v1::GetDeliveryRequest { delivery_id } = request.into_inner();
-        let id = uuid::Uuid::try_parse(&delivery_id)
-            .ok()
-            .filter(|_| delivery_id.len() == 36)
-            .ok_or_else(|| {
-                CoreError::invalid(FieldViolation::new("delivery_id", "must be a UUID"))
-            })?;
+        let v1::GetDeliveryRequest {
+            delivery_id,
+            integration_id,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        let id = violations.check(DeliveryId::parse("delivery_id", &delivery_id));
+        // The parent is given at the canonical path and may be left out at the old one.
+        let parent = violations.check(optional(
+            "integration_id",
+            &integration_id,
+            IntegrationId::parse,
+        ));
+        violations.into_result()?;
+        let (Some(id), Some(parent)) = (id, parent) else {
+            return Err(unparsed());
+        };
         let delivery = self.core.get_delivery(&caller, id).await?;
+        // A delivery of another integration is not at this path (AIP-132).
+        if parent.is_some_and(|parent| parent != delivery.integration_id) {
+            return Err(CoreError::NotFound {
+                resource: Resource::Delivery,
+                id: delivery_id,
+            }
+            .into());
+        }
         Ok(Response::new(delivery_to_proto(&delivery)))
     }
 
@@ -402,7 +419,7 @@ impl MessagingService for MessagingApi {
         };
         violations.into_result()?;
         let (Some(id), Some(state)) = (id, state) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let (deliveries, next) = self
             .core

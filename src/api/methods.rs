@@ -1,27 +1,22 @@
-//! What the server knows of each gRPC method, before any service sees the call: its name as
-//! a metric label (callers cannot invent labels) and the largest request it takes (refused
-//! from the message's length prefix, before the body is buffered).
+//! What the server knows of each gRPC method before any service sees the call: the largest
+//! request it takes (refused from the message's length prefix, before the body is
+//! buffered). Its metric label is `metrics::method_label`.
 
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::VecDeque,
     future::Future,
     pin::Pin,
-    sync::LazyLock,
     task::{Context, Poll},
 };
 
 use bytes::{Buf, Bytes, BytesMut};
 use http_body::Frame;
 use http_body_util::BodyExt;
-use prost::Message;
 use tonic::{Code, Status, body::Body};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic_types::StatusExt;
 
-use super::ERROR_DOMAIN;
+use super::Reason;
 use crate::domain::{MAX_BLOCKS_JSON_CHARS, MAX_TEXT_CHARS};
-
-/// The label of every path no service serves.
-pub const UNKNOWN_METHOD: &str = "unknown";
 
 /// The largest valid message: 40,000 characters of text and the blocks' most characters,
 /// each up to 4 bytes in UTF-8; in protobuf (`google.protobuf.Value`) blocks can take up to
@@ -40,35 +35,6 @@ const _: () = assert!(MAX_BATCH_REQUEST_BYTES >= 4 * MAX_MESSAGE_REQUEST_BYTES);
 const MESSAGING: &str = "/switchboard.v1.MessagingService/";
 const BATCH: &str = "/switchboard.v1.MessagingService/BatchSendMessages";
 
-/// Every `/package.Service/Method` this server answers, from the descriptors it serves.
-static METHODS: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    [
-        crate::proto::FILE_DESCRIPTOR_SET,
-        tonic_health::pb::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-    ]
-    .into_iter()
-    .filter_map(|set| prost_types::FileDescriptorSet::decode(set).ok())
-    .flat_map(|set| set.file)
-    .flat_map(|file| {
-        let package = file.package().to_owned();
-        file.service.into_iter().flat_map(move |service| {
-            let prefix = format!("/{package}.{}/", service.name());
-            service
-                .method
-                .into_iter()
-                .map(move |method| format!("{prefix}{}", method.name()))
-        })
-    })
-    .collect()
-});
-
-/// The metric label of a request path: the method, or [`UNKNOWN_METHOD`].
-pub fn label(path: &str) -> &'static str {
-    METHODS.get(path).map_or(UNKNOWN_METHOD, String::as_str)
-}
-
 /// The largest request message `path` takes, in bytes.
 pub fn request_limit(path: &str) -> usize {
     if path == BATCH {
@@ -82,13 +48,13 @@ pub fn request_limit(path: &str) -> usize {
 
 fn too_large(size: usize, limit: usize) -> Status {
     let metadata = [
-        ("size_bytes".to_owned(), size.to_string()),
-        ("limit_bytes".to_owned(), limit.to_string()),
+        ("size_bytes", size.to_string()),
+        ("limit_bytes", limit.to_string()),
     ];
     Status::with_error_details(
         Code::ResourceExhausted,
         format!("the request is {size} bytes; this method takes at most {limit}"),
-        ErrorDetails::with_error_info("REQUEST_TOO_LARGE", ERROR_DOMAIN, HashMap::from(metadata)),
+        Reason::RequestTooLarge.details(&metadata),
     )
 }
 
@@ -212,27 +178,6 @@ impl http_body::Body for Replayed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn labels_are_the_served_methods_or_unknown() {
-        for known in [
-            "/switchboard.v1.MessagingService/SendMessage",
-            "/switchboard.v1.IntegrationService/ListIntegrations",
-            "/grpc.health.v1.Health/Check",
-            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-        ] {
-            assert_eq!(label(known), known);
-        }
-        for unknown in [
-            "/switchboard.v1.MessagingService/Nope",
-            "/evil/x",
-            "",
-            "/switchboard.v1.MessagingService/SendMessage/",
-        ] {
-            assert_eq!(label(unknown), UNKNOWN_METHOD);
-        }
-    }
 
     #[test]
     fn limits_follow_the_method() {

@@ -13,6 +13,7 @@ mod messages;
 mod messaging_service;
 mod methods;
 mod monitoring_service;
+mod reason;
 mod webhook_subscriptions;
 
 pub use auth::Authenticator;
@@ -24,11 +25,9 @@ pub use integration_service::IntegrationApi;
 pub use messaging_service::MessagingApi;
 pub use methods::{
     MAX_BATCH_REQUEST_BYTES, MAX_MESSAGE_REQUEST_BYTES, MAX_REQUEST_BYTES, RequestLimitLayer,
-    UNKNOWN_METHOD, label as method_label,
 };
 pub use monitoring_service::MonitoringApi;
-
-pub(crate) use messages::parse_grpc_timeout;
+pub use reason::Reason;
 
 use tonic::{Request, Status};
 
@@ -56,6 +55,13 @@ fn optional<T>(
     }
 }
 
+/// A field that parsed to nothing without reporting a violation: a bug of ours, answered
+/// as INTERNAL (and logged) rather than with a panic.
+fn unparsed<E: From<crate::core::CoreError>>() -> E {
+    crate::core::CoreError::Internal("a request field failed to parse without a violation".into())
+        .into()
+}
+
 /// Collects every bad field of a request before answering, so callers fix them in one go.
 #[derive(Default)]
 struct Violations(Vec<FieldViolation>);
@@ -79,5 +85,20 @@ impl Violations {
         } else {
             Err(crate::core::CoreError::InvalidArgument(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_parsed_to_nothing_is_internal_not_a_panic() {
+        let status: Status = unparsed();
+        assert_eq!(status.code(), tonic::Code::Internal);
+        let reason = tonic_types::StatusExt::get_error_details(&status)
+            .error_info()
+            .map(|info| info.reason.clone());
+        assert_eq!(reason.as_deref(), Some(Reason::Internal.as_str()));
     }
 }

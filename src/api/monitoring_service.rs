@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
-use super::{Violations, caller, convert::timestamp, optional};
+use super::{Violations, caller, convert::timestamp, optional, unparsed};
 use crate::{
     core::{Core, CoreError, HealthReport},
     domain::{FieldViolation, IntegrationId, TeamId},
@@ -32,7 +32,7 @@ fn millis(ms: f64) -> prost_types::Duration {
 fn health_to_proto(report: HealthReport) -> v1::IntegrationHealth {
     v1::IntegrationHealth {
         integration_id: report.integration_id.to_string(),
-        team_id: report.team_id,
+        team_id: report.team_id.to_string(),
         workspace_name: report.workspace_name,
         healthy: report.healthy,
         error: report.error.unwrap_or_default(),
@@ -119,7 +119,7 @@ impl MonitoringService for MonitoringApi {
         let (Some(start), Some(end), Some(team), Some(integration)) =
             (start, end, team, integration)
         else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let stats = self
             .core
@@ -182,7 +182,7 @@ impl MonitoringService for MonitoringApi {
         let team = violations.check(optional("team_id", &team_id, TeamId::parse));
         violations.into_result()?;
         let (Some(start), Some(end), Some(team)) = (start, end, team) else {
-            unreachable!("violations checked above")
+            return Err(unparsed());
         };
         let entries = self
             .core

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Core, CoreError, SendRequest, requests::request_key};
 use crate::{
-    domain::{Caller, Delivery, RequestId},
+    domain::{Caller, Delivery, InternalMessageId, RequestId},
     store::Seen,
 };
 
@@ -29,7 +29,7 @@ pub struct BatchRequest {
 
 /// The message id of an item sent without one, under a request id: the same item of a
 /// repeated batch gets the same id, so it is not queued twice.
-fn derived_message_id(scope: &str, request_id: &RequestId, index: usize) -> String {
+fn derived_message_id(scope: &str, request_id: &RequestId, index: usize) -> InternalMessageId {
     let mut digest = Sha256::new();
     for part in [scope, "BatchSendMessages", request_id.as_str()] {
         digest.update((part.len() as u64).to_be_bytes());
@@ -38,10 +38,13 @@ fn derived_message_id(scope: &str, request_id: &RequestId, index: usize) -> Stri
     digest.update((index as u64).to_be_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest.finalize()[..16]);
-    Uuid::from_bytes(bytes).to_string()
+    InternalMessageId::from_uuid(Uuid::from_bytes(bytes))
 }
 
 impl Core {
+    #[tracing::instrument(name = "core.send_batch", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn send_batch(
         &self,
         caller: &Caller,
@@ -131,7 +134,7 @@ mod tests {
             .unwrap();
         let first = derived_message_id("team-1", &id, 0);
         assert_eq!(first, derived_message_id("team-1", &id, 0));
-        assert!(uuid::Uuid::try_parse(&first).is_ok(), "{first}");
+        assert!(uuid::Uuid::try_parse(first.as_str()).is_ok(), "{first}");
         for different in [
             derived_message_id("team-1", &id, 1),
             derived_message_id("team-2", &id, 0),

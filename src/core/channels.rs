@@ -6,13 +6,14 @@ use std::time::Duration;
 use chrono::Utc;
 use secrecy::SecretString;
 
-use super::{Core, CoreError, page_token::PageSize, secrets::token_binding};
+use super::{Core, CoreError, Resource, page_token::PageSize};
+use crate::crypto::token_binding;
 use crate::{
     domain::{
         Caller, ChannelId, Integration, IntegrationId, IntegrationStatus, NotificationChannel,
         SlackChannel,
     },
-    slack::{Conversation, SlackError},
+    slack::{ChannelProblem, Conversation, SlackError, SlackFailure},
 };
 
 /// How long a fetched channel listing is served from the cache.
@@ -74,7 +75,7 @@ impl Core {
             .ok_or_else(|| {
                 CoreError::denied(
                     crate::domain::Denial::NotFound,
-                    "integration",
+                    Resource::Integration,
                     integration.id,
                 )
             })?;
@@ -118,6 +119,10 @@ impl Core {
         }
     }
 
+    #[tracing::instrument(name = "core.list_channels", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn list_channels(
         &self,
         caller: &Caller,
@@ -188,6 +193,11 @@ impl Core {
         })
     }
 
+    #[tracing::instrument(name = "core.set_notification_channel", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+        channel_id = %channel,
+    ))]
     pub async fn set_notification_channel(
         &self,
         caller: &Caller,
@@ -196,19 +206,20 @@ impl Core {
     ) -> Result<NotificationChannel, CoreError> {
         let integration = self.active_integration(caller, id).await?;
         let token = self.access_token(&integration).await?;
-        let channel_error = |err: SlackError| match &err {
-            SlackError::Api { code } if code == "channel_not_found" => CoreError::ChannelNotFound {
-                channel_id: channel.to_string(),
-            },
-            SlackError::Api { code } if code == "is_archived" => CoreError::ChannelArchived {
-                channel_id: channel.to_string(),
-            },
-            SlackError::Api { code } if code == "method_not_supported_for_channel_type" => {
-                CoreError::ChannelNotPublic {
-                    channel_id: channel.to_string(),
+        let channel_error = |err: SlackError| {
+            let channel_id = channel.clone();
+            match err.failure() {
+                SlackFailure::Channel(ChannelProblem::NotFound) => {
+                    CoreError::ChannelNotFound { channel_id }
                 }
+                SlackFailure::Channel(ChannelProblem::Archived) => {
+                    CoreError::ChannelArchived { channel_id }
+                }
+                SlackFailure::Channel(ChannelProblem::NotPublic) => {
+                    CoreError::ChannelNotPublic { channel_id }
+                }
+                _ => CoreError::from_slack(err),
             }
-            _ => CoreError::from_slack(err),
         };
         let info = self
             .slack
@@ -217,12 +228,12 @@ impl Core {
             .map_err(channel_error)?;
         if info.is_archived {
             return Err(CoreError::ChannelArchived {
-                channel_id: channel.to_string(),
+                channel_id: channel,
             });
         }
         if info.is_private {
             return Err(CoreError::ChannelNotPublic {
-                channel_id: channel.to_string(),
+                channel_id: channel,
             });
         }
         if !info.is_member {
@@ -235,13 +246,19 @@ impl Core {
             .store
             .set_notification_channel(&integration, &channel, &info.name)
             .await?
-            .ok_or_else(|| CoreError::denied(crate::domain::Denial::NotFound, "integration", id))?;
+            .ok_or_else(|| {
+                CoreError::denied(crate::domain::Denial::NotFound, Resource::Integration, id)
+            })?;
         tracing::info!(integration_id = %id, channel_id = %channel, "notification channel set");
         updated
             .notification_channel
             .ok_or(CoreError::NotificationChannelNotSet)
     }
 
+    #[tracing::instrument(name = "core.get_notification_channel", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn get_notification_channel(
         &self,
         caller: &Caller,
@@ -253,6 +270,10 @@ impl Core {
             .ok_or(CoreError::NotificationChannelNotSet)
     }
 
+    #[tracing::instrument(name = "core.clear_notification_channel", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn clear_notification_channel(
         &self,
         caller: &Caller,

@@ -6,16 +6,16 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
-    Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL,
+    Core, CoreError, DuplicateInstall, OAUTH_STATE_TTL, RECONNECT_TOKEN_TTL, Resource,
     requests::{request_key, settled},
-    secrets::{TokenCipher, random_secret, secret_hash, token_binding},
 };
 use crate::{
+    crypto::{TokenCipher, random_secret, secret_hash, token_binding},
     domain::{
         Caller, FieldViolation, Installation, Integration, IntegrationId, IntegrationName,
         RequestId, TeamId,
     },
-    slack::{AuthTest, OAuthGrant, SlackError, SlackErrorClass},
+    slack::{AuthTest, OAuthGrant, SlackFailure},
     store::{ClaimedState, InstallOutcome, NewIntegration, NewOAuthState, NewReconnect, TokenSet},
 };
 
@@ -44,8 +44,9 @@ fn seal(cipher: &TokenCipher, team_id: &str, workspace_id: &str, grant: &OAuthGr
     }
 }
 
+/// `ttl` from now. The TTLs are minutes-long constants, so the conversion cannot fail.
 fn expiry(ttl: Duration) -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(ttl).expect("short TTL")
+    Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default()
 }
 
 fn oauth_param(field: &str, raw: &str) -> Result<(), FieldViolation> {
@@ -59,6 +60,7 @@ fn oauth_param(field: &str, raw: &str) -> Result<(), FieldViolation> {
 }
 
 impl Core {
+    #[tracing::instrument(name = "core.start_slack_oauth", skip_all, fields(team_id = %team_id))]
     pub async fn start_slack_oauth(
         &self,
         caller: &Caller,
@@ -82,7 +84,7 @@ impl Core {
             let found = self.store.get_integration(id).await?;
             let integration = caller
                 .visible(found)
-                .map_err(|d| CoreError::denied(d, "integration", id))?;
+                .map_err(|d| CoreError::denied(d, Resource::Integration, id))?;
             if integration.team_id != team_id {
                 return Err(CoreError::PermissionDenied);
             }
@@ -108,6 +110,9 @@ impl Core {
     /// Once the code goes to Slack, the exchange and what follows run to the end in a task
     /// of their own: a caller hanging up must not leave the state claimed, nor a token Slack
     /// issued neither kept nor revoked.
+    #[tracing::instrument(name = "core.complete_slack_oauth", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn complete_slack_oauth(
         &self,
         caller: &Caller,
@@ -147,21 +152,15 @@ impl Core {
         let grant = match self.oauth.exchange_code(code).await {
             Ok(grant) => grant,
             Err(err) => {
-                let retryable = matches!(
-                    err.class(),
-                    SlackErrorClass::Retryable | SlackErrorClass::RateLimited
-                );
-                if retryable {
+                if err.failure().is_transient() {
                     // Slack may never have seen the code: let the user try again.
                     self.store.release_oauth_state(&state_hash).await?;
                 } else {
                     self.store.delete_oauth_state(&state_hash).await?;
                 }
-                return Err(match err {
-                    SlackError::Api { code } if code == "invalid_code" => {
-                        CoreError::SlackOAuthCodeInvalid
-                    }
-                    other => CoreError::from_slack(other),
+                return Err(match err.failure() {
+                    SlackFailure::InvalidCode => CoreError::SlackOAuthCodeInvalid,
+                    _ => CoreError::from_slack(err),
                 });
             }
         };
@@ -234,13 +233,13 @@ impl Core {
             match self.slack.auth_test(token).await {
                 Ok(answer) => return Ok(answer),
                 Err(err) => {
-                    let pause = match (&err, err.class()) {
-                        (SlackError::RateLimited { retry_after }, _)
-                            if *retry_after <= Duration::from_secs(2) =>
-                        {
-                            pauses.next().map(|_| *retry_after)
+                    let pause = match err.failure() {
+                        SlackFailure::RateLimited {
+                            retry_after: Some(retry_after),
+                        } if retry_after <= Duration::from_secs(2) => {
+                            pauses.next().map(|_| retry_after)
                         }
-                        (_, SlackErrorClass::Retryable) => pauses.next().copied(),
+                        SlackFailure::Retryable => pauses.next().copied(),
                         _ => None,
                     };
                     match pause {
@@ -334,6 +333,10 @@ impl Core {
             .ok_or(CoreError::OAuthStateInvalid)
     }
 
+    #[tracing::instrument(name = "core.reconnect_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn reconnect_integration(
         &self,
         caller: &Caller,
@@ -345,7 +348,7 @@ impl Core {
         let found = self.store.get_integration(id).await?;
         caller
             .visible(found)
-            .map_err(|d| CoreError::denied(d, "integration", id))?;
+            .map_err(|d| CoreError::denied(d, Resource::Integration, id))?;
         let token_hash = secret_hash(reconnect_token);
         let request = request_id.map(|request_id| {
             request_key(

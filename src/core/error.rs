@@ -4,8 +4,11 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
 use crate::{
-    domain::{ChannelState, Denial, FieldViolation, Integration, IntegrationId, IntegrationStatus},
-    slack::{SlackError, SlackErrorClass},
+    domain::{
+        ChannelId, ChannelState, Denial, FieldViolation, Integration, IntegrationId,
+        IntegrationStatus,
+    },
+    slack::{SlackError, SlackFailure},
     store::StoreError,
 };
 
@@ -44,13 +47,15 @@ pub enum CoreError {
     #[error("the integration is {status:?}, not active")]
     IntegrationNotActive { status: IntegrationStatus },
     #[error("channel {channel_id} not found")]
-    ChannelNotFound { channel_id: String },
+    ChannelNotFound { channel_id: ChannelId },
     #[error("channel {channel_id} is archived")]
-    ChannelArchived { channel_id: String },
+    ChannelArchived { channel_id: ChannelId },
     #[error("channel {channel_id} is not public")]
-    ChannelNotPublic { channel_id: String },
+    ChannelNotPublic { channel_id: ChannelId },
+    /// Asked for the notification channel, and there is none (NOT_FOUND).
     #[error("no notification channel is set")]
     NotificationChannelNotSet,
+    /// Sending needs a notification channel, and there is none (FAILED_PRECONDITION).
     #[error("no notification channel is set")]
     NoNotificationChannel,
     #[error("the notification channel is {state:?}")]
@@ -67,16 +72,69 @@ pub enum CoreError {
     #[error("not attempted")]
     NotAttempted { retry_after: Duration },
     #[error("{resource} {id} not found")]
-    NotFound { resource: &'static str, id: String },
+    NotFound { resource: Resource, id: String },
     #[error("permission denied")]
     PermissionDenied,
     #[error("{dependency} is unavailable")]
     Unavailable {
-        dependency: &'static str,
+        dependency: Dependency,
         retry_after: Duration,
     },
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What a caller asked for by id and may be told does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Integration,
+    Delivery,
+    WebhookSubscription,
+}
+
+/// What a use case depends on and may find unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    Database,
+    Slack,
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Integration => "integration",
+            Self::Delivery => "delivery",
+            Self::WebhookSubscription => "webhook subscription",
+        })
+    }
+}
+
+impl std::fmt::Display for Dependency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Database => "database",
+            Self::Slack => "slack",
+        })
+    }
+}
+
+/// How long a caller should wait when the dependency did not say.
+const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// An error with every cause under it, `outer: inner: root`, for logs: an internal error
+/// is only worth logging with the cause that explains it.
+pub struct CauseChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for CauseChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(err) = cause {
+            write!(f, ": {err}")?;
+            cause = err.source();
+        }
+        Ok(())
+    }
 }
 
 impl CoreError {
@@ -84,7 +142,7 @@ impl CoreError {
         Self::InvalidArgument(vec![violation])
     }
 
-    pub fn denied(denial: Denial, resource: &'static str, id: impl ToString) -> Self {
+    pub fn denied(denial: Denial, resource: Resource, id: impl ToString) -> Self {
         match denial {
             Denial::NotFound => Self::NotFound {
                 resource,
@@ -94,20 +152,18 @@ impl CoreError {
         }
     }
 
-    /// A Slack failure outside OAuth's special cases.
+    /// A Slack failure outside OAuth's and channels' special cases.
     pub fn from_slack(err: SlackError) -> Self {
-        match (err.class(), err) {
-            (SlackErrorClass::RateLimited, SlackError::RateLimited { retry_after }) => {
-                Self::Unavailable {
-                    dependency: "slack",
-                    retry_after,
-                }
-            }
-            (SlackErrorClass::RateLimited | SlackErrorClass::Retryable, _) => Self::Unavailable {
-                dependency: "slack",
-                retry_after: Duration::from_secs(1),
+        match err.failure() {
+            SlackFailure::RateLimited { retry_after } => Self::Unavailable {
+                dependency: Dependency::Slack,
+                retry_after: retry_after.unwrap_or(DEFAULT_RETRY_AFTER),
             },
-            (_, err) => Self::SlackRejected { code: err.label() },
+            SlackFailure::Retryable => Self::Unavailable {
+                dependency: Dependency::Slack,
+                retry_after: DEFAULT_RETRY_AFTER,
+            },
+            _ => Self::SlackRejected { code: err.label() },
         }
     }
 }
@@ -116,17 +172,52 @@ impl From<StoreError> for CoreError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(source) => {
-                tracing::error!(error = %source, "database unavailable");
+                tracing::error!(error = %CauseChain(&source), "database unavailable");
                 Self::Unavailable {
-                    dependency: "database",
-                    retry_after: Duration::from_secs(1),
+                    dependency: Dependency::Database,
+                    retry_after: DEFAULT_RETRY_AFTER,
                 }
             }
             StoreError::Deadline => Self::Unavailable {
-                dependency: "database",
-                retry_after: Duration::from_secs(1),
+                dependency: Dependency::Database,
+                retry_after: DEFAULT_RETRY_AFTER,
             },
             other => Self::Internal(Box::new(other)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn the_cause_chain_names_every_cause() {
+        let err = Outer(std::io::Error::other("root cause"));
+        assert_eq!(CauseChain(&err).to_string(), "outer: root cause");
+    }
+
+    #[test]
+    fn slack_failures_map_to_retry_or_rejection() {
+        let wait = Duration::from_secs(9);
+        assert!(matches!(
+            CoreError::from_slack(SlackError::RateLimited { retry_after: wait }),
+            CoreError::Unavailable { dependency: Dependency::Slack, retry_after } if retry_after == wait
+        ));
+        assert!(matches!(
+            CoreError::from_slack(SlackError::api("ratelimited")),
+            CoreError::Unavailable {
+                retry_after: DEFAULT_RETRY_AFTER,
+                ..
+            }
+        ));
+        assert!(matches!(
+            CoreError::from_slack(SlackError::api("no_text")),
+            CoreError::SlackRejected { code } if code == "no_text"
+        ));
     }
 }

@@ -20,6 +20,7 @@ pub enum EventAnswer {
 impl Core {
     /// Handles a verified Events API request. Retries (same `event_id`) are acknowledged
     /// without being applied twice; a failure forgets the event so Slack's retry applies it.
+    #[tracing::instrument(name = "core.handle_slack_event", skip_all)]
     pub async fn handle_slack_event(
         &self,
         envelope: EventEnvelope,

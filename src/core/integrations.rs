@@ -1,11 +1,11 @@
 //! Reading, listing, changing and deleting integrations.
 
 use super::{
-    Core, CoreError,
+    Core, CoreError, Resource,
     page_token::{PageSize, TimeCursor},
-    secrets::token_binding,
 };
 use crate::{
+    crypto::token_binding,
     domain::{
         Caller, FieldViolation, Integration, IntegrationCategory, IntegrationId, IntegrationName,
         IntegrationStatus, Platform, TeamId,
@@ -51,9 +51,13 @@ impl Core {
         let found = self.store.get_integration(id).await?;
         caller
             .visible(found)
-            .map_err(|d| CoreError::denied(d, "integration", id))
+            .map_err(|d| CoreError::denied(d, Resource::Integration, id))
     }
 
+    #[tracing::instrument(name = "core.get_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn get_integration(
         &self,
         caller: &Caller,
@@ -62,6 +66,9 @@ impl Core {
         self.visible_integration(caller, id).await
     }
 
+    #[tracing::instrument(name = "core.list_integrations", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn list_integrations(
         &self,
         caller: &Caller,
@@ -143,6 +150,10 @@ impl Core {
         })
     }
 
+    #[tracing::instrument(name = "core.update_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %update.id,
+    ))]
     pub async fn update_integration(
         &self,
         caller: &Caller,
@@ -157,12 +168,20 @@ impl Core {
             .update_integration(update.id, &fields)
             .await?
             .ok_or_else(|| {
-                CoreError::denied(crate::domain::Denial::NotFound, "integration", update.id)
+                CoreError::denied(
+                    crate::domain::Denial::NotFound,
+                    Resource::Integration,
+                    update.id,
+                )
             })
     }
 
     /// Deletes the integration, then revokes its token at Slack (best effort: the
     /// integration is gone either way).
+    #[tracing::instrument(name = "core.delete_integration", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn delete_integration(
         &self,
         caller: &Caller,

@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::{
     Core, CoreError,
@@ -14,11 +13,13 @@ use super::{
 };
 use crate::{
     domain::{
-        Caller, ChannelState, Delivery, DeliveryKind, DeliveryState, Integration, IntegrationId,
-        IntegrationStatus, OutboundMessage, RequestId,
+        Caller, ChannelId, ChannelState, Delivery, DeliveryId, DeliveryKind, DeliveryState,
+        Integration, IntegrationId, IntegrationStatus, InternalMessageId, MessageType,
+        OutboundMessage, RequestId,
     },
     slack::ThreadMessage,
     store::{Enqueued, NewDelivery, NewPost},
+    telemetry::TraceContext,
 };
 
 /// How often a waiting caller looks at its delivery.
@@ -36,7 +37,7 @@ pub struct Capability {
 /// UpdateMessage (`replacement` set) or DeleteMessage.
 pub struct EditRequest {
     pub integration_id: IntegrationId,
-    pub internal_message_id: String,
+    pub internal_message_id: InternalMessageId,
     pub replacement: Option<OutboundMessage>,
     pub request_id: Option<RequestId>,
     /// Return when the change is final or by this instant, whichever comes first.
@@ -46,26 +47,26 @@ pub struct EditRequest {
 pub struct SendRequest {
     pub integration_id: IntegrationId,
     pub message: OutboundMessage,
-    pub internal_message_id: Option<String>,
-    pub message_type: Option<String>,
+    pub internal_message_id: Option<InternalMessageId>,
+    pub message_type: Option<MessageType>,
     /// Reply to this message (in its thread) instead of posting in the channel.
-    pub parent_internal_message_id: Option<String>,
+    pub parent_internal_message_id: Option<InternalMessageId>,
     /// Return when the delivery is final or by this instant, whichever comes first.
     pub wait_until: Option<Instant>,
 }
 
 fn payload_hash(
     kind: DeliveryKind,
-    parent: Option<&str>,
-    message_type: Option<&str>,
+    parent: Option<&InternalMessageId>,
+    message_type: Option<&MessageType>,
     payload: &[u8],
 ) -> Vec<u8> {
     let mut hash = Sha256::new();
     hash.update(kind.as_str());
     hash.update([0]);
-    hash.update(parent.unwrap_or_default());
+    hash.update(parent.map(InternalMessageId::as_str).unwrap_or_default());
     hash.update([0]);
-    hash.update(message_type.unwrap_or_default());
+    hash.update(message_type.map(MessageType::as_str).unwrap_or_default());
     hash.update([0]);
     hash.update(payload);
     hash.finalize().to_vec()
@@ -73,6 +74,10 @@ fn payload_hash(
 
 impl Core {
     /// SendMessage and ReplyToMessage.
+    #[tracing::instrument(name = "core.send_message", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %request.integration_id,
+    ))]
     pub async fn send_message(
         &self,
         caller: &Caller,
@@ -83,26 +88,26 @@ impl Core {
         let internal_message_id = request
             .internal_message_id
             .clone()
-            .unwrap_or_else(|| Uuid::new_v4().to_string());
+            .unwrap_or_else(InternalMessageId::generate);
         if request.parent_internal_message_id.is_none() {
             // The common case in one statement; the checks below only explain a refusal.
             let payload_bytes =
                 serde_json::to_vec(&payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
             let post = NewPost {
-                id: Uuid::new_v4(),
+                id: DeliveryId::new(),
                 integration_id: request.integration_id,
                 internal_message_id: internal_message_id.clone(),
                 payload_hash: payload_hash(
                     DeliveryKind::Post,
                     None,
-                    request.message_type.as_deref(),
+                    request.message_type.as_ref(),
                     &payload_bytes,
                 ),
                 message_type: request.message_type.clone(),
                 payload: &payload,
+                trace: TraceContext::current(),
             };
-            let team = caller.team().map(|t| t.as_str());
-            if let Some(enqueued) = self.store.enqueue_post(&post, team).await? {
+            if let Some(enqueued) = self.store.enqueue_post(&post, caller.team()).await? {
                 return self.enqueued(enqueued, request.wait_until).await;
             }
         }
@@ -120,7 +125,7 @@ impl Core {
                         state: channel.state,
                     });
                 }
-                (DeliveryKind::Post, channel.channel_id.to_string())
+                (DeliveryKind::Post, channel.channel_id.clone())
             }
             Some(parent_id) => {
                 // A thread lives in its parent's channel, whatever the channel is now.
@@ -129,7 +134,7 @@ impl Core {
                     .find_message(integration.id, parent_id)
                     .await?
                     .ok_or_else(|| CoreError::MessageNotFound {
-                        internal_message_id: parent_id.clone(),
+                        internal_message_id: parent_id.to_string(),
                     })?;
                 (DeliveryKind::Reply, parent.channel_id)
             }
@@ -176,26 +181,26 @@ impl Core {
         &self,
         integration: &Integration,
         kind: DeliveryKind,
-        channel_id: String,
-        internal_message_id: String,
-        parent_internal_message_id: Option<String>,
-        message_type: Option<String>,
+        channel_id: ChannelId,
+        internal_message_id: InternalMessageId,
+        parent_internal_message_id: Option<InternalMessageId>,
+        message_type: Option<MessageType>,
         payload: serde_json::Value,
-        target_delivery_id: Option<Uuid>,
+        target_delivery_id: Option<DeliveryId>,
     ) -> Result<NewDelivery, CoreError> {
         let payload_bytes =
             serde_json::to_vec(&payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
         Ok(NewDelivery {
-            id: Uuid::new_v4(),
+            id: DeliveryId::new(),
             integration_id: integration.id,
-            team_id: integration.team_id.to_string(),
-            workspace_id: integration.workspace_id.to_string(),
+            team_id: integration.team_id.clone(),
+            workspace_id: integration.workspace_id.clone(),
             channel_id,
             kind,
             payload_hash: payload_hash(
                 kind,
-                parent_internal_message_id.as_deref(),
-                message_type.as_deref(),
+                parent_internal_message_id.as_ref(),
+                message_type.as_ref(),
                 &payload_bytes,
             ),
             internal_message_id,
@@ -203,6 +208,7 @@ impl Core {
             message_type,
             payload,
             target_delivery_id,
+            trace: TraceContext::current(),
         })
     }
 
@@ -221,19 +227,23 @@ impl Core {
     async fn sent_message(
         &self,
         integration: &Integration,
-        internal_message_id: &str,
+        internal_message_id: &InternalMessageId,
     ) -> Result<Delivery, CoreError> {
         self.store
             .find_message(integration.id, internal_message_id)
             .await?
             .ok_or_else(|| CoreError::MessageNotFound {
-                internal_message_id: internal_message_id.to_owned(),
+                internal_message_id: internal_message_id.to_string(),
             })
     }
 
     /// UpdateMessage (`Some(message)`) and DeleteMessage (`None`): queued behind the post
     /// they change, in its channel. Each call is one change, unless it repeats an earlier
     /// call's `request_id`; a message already being deleted is not deleted twice.
+    #[tracing::instrument(name = "core.edit_message", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %edit.integration_id,
+    ))]
     pub async fn edit_message(
         &self,
         caller: &Caller,
@@ -268,7 +278,7 @@ impl Core {
                 request_id,
                 &[
                     integration.id.as_uuid().as_bytes(),
-                    target.id.as_bytes(),
+                    target.id.as_uuid().as_bytes(),
                     &new.payload_hash,
                 ],
             )
@@ -279,11 +289,15 @@ impl Core {
     }
 
     /// The thread a message belongs to, from Slack (`conversations.replies`).
+    #[tracing::instrument(name = "core.get_message_thread", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %integration_id,
+    ))]
     pub async fn get_message_thread(
         &self,
         caller: &Caller,
         integration_id: IntegrationId,
-        internal_message_id: &str,
+        internal_message_id: &InternalMessageId,
     ) -> Result<Vec<ThreadMessage>, CoreError> {
         let integration = self.get_integration(caller, integration_id).await?;
         let message = self.sent_message(&integration, internal_message_id).await?;
@@ -294,19 +308,23 @@ impl Core {
             (DeliveryState::Sent, Some(root)) => root,
             _ => {
                 return Err(CoreError::MessageNotDelivered {
-                    internal_message_id: internal_message_id.to_owned(),
+                    internal_message_id: internal_message_id.to_string(),
                 });
             }
         };
         let token = self.access_token(&integration).await?;
         self.slack
-            .conversations_replies(&token, &message.channel_id, &root)
+            .conversations_replies(&token, message.channel_id.as_str(), &root)
             .await
             .map_err(CoreError::from_slack)
     }
 
     /// Whether a message sent now would go out, and if not, why. The token check counts
     /// as a health check: a dead token makes the integration REVOKED here too.
+    #[tracing::instrument(name = "core.validate_messaging_capability", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %integration_id,
+    ))]
     pub async fn validate_messaging_capability(
         &self,
         caller: &Caller,
@@ -370,21 +388,31 @@ impl Core {
         }
     }
 
-    pub async fn get_delivery(&self, caller: &Caller, id: Uuid) -> Result<Delivery, CoreError> {
+    #[tracing::instrument(name = "core.get_delivery", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        delivery_id = %id,
+    ))]
+    pub async fn get_delivery(
+        &self,
+        caller: &Caller,
+        id: DeliveryId,
+    ) -> Result<Delivery, CoreError> {
         let found = self.store.get_delivery(id).await?;
         match (caller, found) {
-            (Caller::Team(team), Some(d)) if d.team_id != team.as_str() => {
-                Err(CoreError::PermissionDenied)
-            }
+            (Caller::Team(team), Some(d)) if d.team_id != *team => Err(CoreError::PermissionDenied),
             (_, Some(d)) => Ok(d),
             (Caller::Team(_), None) => Err(CoreError::PermissionDenied),
             (Caller::Service, None) => Err(CoreError::NotFound {
-                resource: "delivery",
+                resource: super::Resource::Delivery,
                 id: id.to_string(),
             }),
         }
     }
 
+    #[tracing::instrument(name = "core.list_deliveries", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %integration_id,
+    ))]
     pub async fn list_deliveries(
         &self,
         caller: &Caller,
@@ -401,7 +429,7 @@ impl Core {
             .pages
             .position::<TimeCursor>(page_token, &fingerprint)
             .map_err(CoreError::invalid)?
-            .map(|c| (c.time, c.id));
+            .map(|c| (c.time, DeliveryId::from_uuid(c.id)));
         self.get_integration(caller, integration_id).await?;
         let mut deliveries = self
             .store
@@ -412,7 +440,7 @@ impl Core {
             .next_page(&mut deliveries, page_size, &fingerprint, |last| {
                 TimeCursor {
                     time: last.create_time,
-                    id: last.id,
+                    id: last.id.as_uuid(),
                 }
             });
         Ok((deliveries, next))

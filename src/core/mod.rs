@@ -14,30 +14,29 @@ pub mod page_token;
 mod reconnects;
 mod requests;
 mod rotation;
-pub mod secrets;
 mod webhooks;
 
 use std::time::Duration;
 
 pub use batch::BatchRequest;
 pub use channels::{ChannelPage, ChannelQuery};
-pub use error::{CoreError, DuplicateInstall};
+pub use error::{CauseChain, CoreError, Dependency, DuplicateInstall, Resource};
 pub use event_log::{EventBell, EventQuery, run_event_retention};
 pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, EditRequest, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
 pub use reconnects::run_reconnect_sweep;
-pub use rotation::{REFRESH_AHEAD, Refreshed, TokenRefresher};
+pub use rotation::{REFRESH_AHEAD, TokenRefresher};
 pub use webhooks::{NewSubscription, SubscriptionChanges, SubscriptionPage};
 
 use crate::{
     config::Config,
+    crypto::TokenCipher,
     slack::{SlackClient, SlackOAuth},
     store::Store,
 };
 use page_token::PageTokens;
-use secrets::TokenCipher;
 
 /// OAuth states and reconnect tokens live this long.
 pub const OAUTH_STATE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -57,38 +56,17 @@ pub struct Core {
 }
 
 impl Core {
-    pub fn new(config: &Config, store: Store) -> Self {
-        let slack = SlackClient::new(
-            config.slack.api_base_url.clone(),
-            config.slack.request_timeout,
-        );
+    /// `slack` and `cipher` are shared with the delivery engine, which startup builds.
+    pub fn new(config: &Config, store: Store, slack: SlackClient, cipher: TokenCipher) -> Self {
         Self {
             oauth: SlackOAuth::new(&config.slack, slack.clone()),
             slack,
             store,
-            cipher: TokenCipher::new(&config.token_encryption_key),
+            cipher,
             pages: PageTokens::new(&config.token_encryption_key),
             redirect_uri: config.slack.redirect_uri.to_string(),
             allow_private_webhooks: config.webhooks.allow_private,
         }
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The delivery engine over the same store, Slack client and key.
-    pub fn delivery_engine(
-        &self,
-        config: crate::delivery::DeliveryConfig,
-    ) -> crate::delivery::Engine {
-        crate::delivery::Engine::new(
-            self.store.clone(),
-            self.slack.clone(),
-            self.cipher.clone(),
-            self.token_refresher(),
-            config,
-        )
     }
 
     pub fn token_refresher(&self) -> TokenRefresher {

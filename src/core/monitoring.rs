@@ -12,7 +12,7 @@ use futures_util::{StreamExt, stream};
 use super::{Core, CoreError};
 use crate::{
     domain::{Caller, Condition, FieldViolation, Integration, IntegrationId, TeamId},
-    slack::{SlackError, SlackErrorClass},
+    slack::{SlackError, SlackFailure},
     store::{DashboardStats, IntegrationFilter, MessagingStats, StatsScope},
 };
 
@@ -26,7 +26,7 @@ const AUTH_TEST_BURST: u32 = 20;
 #[derive(Debug, Clone)]
 pub struct HealthReport {
     pub integration_id: IntegrationId,
-    pub team_id: String,
+    pub team_id: TeamId,
     pub workspace_name: String,
     pub healthy: bool,
     pub error: Option<String>,
@@ -59,18 +59,18 @@ impl Core {
     pub(super) async fn test_token(&self, integration: &Integration) -> Result<(), SlackError> {
         let outcome = match self.access_token(integration).await {
             Ok(token) => self.slack.auth_test(&token).await.map(|_| ()),
-            Err(_) => Err(SlackError::Api {
-                code: "token_unavailable".into(),
-            }),
+            Err(_) => Err(SlackError::api("token_unavailable")),
         };
         let verdict = match &outcome {
             Ok(()) => Some((Condition::Healthy, None)),
             // Being told to slow down says nothing about the token.
-            Err(err) if err.class() == SlackErrorClass::RateLimited => None,
-            Err(err) if err.class() == SlackErrorClass::NeedsReconnect => {
-                Some((Condition::Revoked, Some(err.label())))
-            }
-            Err(err) => Some((Condition::Error, Some(err.label()))),
+            Err(err) => match err.failure() {
+                SlackFailure::RateLimited { .. } => None,
+                SlackFailure::TokenRevoked | SlackFailure::InvalidRefreshToken => {
+                    Some((Condition::Revoked, Some(err.label())))
+                }
+                _ => Some((Condition::Error, Some(err.label()))),
+            },
         };
         if let Some((condition, reason)) = verdict
             && let Err(err) = self
@@ -88,7 +88,7 @@ impl Core {
         let outcome = self.test_token(integration).await;
         HealthReport {
             integration_id: integration.id,
-            team_id: integration.team_id.to_string(),
+            team_id: integration.team_id.clone(),
             workspace_name: integration.installation.workspace_name.clone(),
             healthy: outcome.is_ok(),
             error: outcome.err().map(|e| e.label()),
@@ -97,6 +97,10 @@ impl Core {
         }
     }
 
+    #[tracing::instrument(name = "core.check_integration_health", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+        integration_id = %id,
+    ))]
     pub async fn check_integration_health(
         &self,
         caller: &Caller,
@@ -108,16 +112,16 @@ impl Core {
 
     /// Checks every integration of `team` (every team's when `None`), a few at a time,
     /// each workspace paced within Slack's limit for `auth.test`.
+    #[tracing::instrument(name = "core.check_all_integrations", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn check_all_integrations(
         &self,
         caller: &Caller,
         team: Option<TeamId>,
     ) -> Result<Vec<HealthReport>, CoreError> {
-        let team = caller
-            .scope(team)
-            .map_err(|_| CoreError::PermissionDenied)?;
         let filter = IntegrationFilter {
-            team_id: team,
+            team_id: self.team_scope(caller, team)?,
             ..Default::default()
         };
         let mut integrations = Vec::new();
@@ -148,17 +152,18 @@ impl Core {
             .await)
     }
 
-    fn stats_scope(
+    /// The team a figure or a sweep covers: the caller's own, or any for a service key.
+    fn team_scope(
         &self,
         caller: &Caller,
         team: Option<TeamId>,
-    ) -> Result<Option<String>, CoreError> {
-        let team = caller
-            .scope(team)
-            .map_err(|_| CoreError::PermissionDenied)?;
-        Ok(team.map(|t| t.to_string()))
+    ) -> Result<Option<TeamId>, CoreError> {
+        caller.scope(team).map_err(|_| CoreError::PermissionDenied)
     }
 
+    #[tracing::instrument(name = "core.messaging_stats", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn messaging_stats(
         &self,
         caller: &Caller,
@@ -167,7 +172,7 @@ impl Core {
         integration: Option<IntegrationId>,
     ) -> Result<MessagingStats, CoreError> {
         check_window(window)?;
-        let team_id = self.stats_scope(caller, team)?;
+        let team_id = self.team_scope(caller, team)?;
         if let Some(id) = integration {
             self.get_integration(caller, id).await?;
         }
@@ -184,15 +189,21 @@ impl Core {
             .await?)
     }
 
+    #[tracing::instrument(name = "core.dashboard_stats", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn dashboard_stats(
         &self,
         caller: &Caller,
         team: Option<TeamId>,
     ) -> Result<DashboardStats, CoreError> {
-        let team_id = self.stats_scope(caller, team)?;
-        Ok(self.store.dashboard_stats(team_id.as_deref()).await?)
+        let team_id = self.team_scope(caller, team)?;
+        Ok(self.store.dashboard_stats(team_id.as_ref()).await?)
     }
 
+    #[tracing::instrument(name = "core.message_type_breakdown", skip_all, fields(
+        team_id = caller.team().map(|t| t.as_str()),
+    ))]
     pub async fn message_type_breakdown(
         &self,
         caller: &Caller,
@@ -200,10 +211,10 @@ impl Core {
         team: Option<TeamId>,
     ) -> Result<Vec<(String, i64)>, CoreError> {
         check_window(window)?;
-        let team_id = self.stats_scope(caller, team)?;
+        let team_id = self.team_scope(caller, team)?;
         Ok(self
             .store
-            .message_type_breakdown(team_id.as_deref(), window.0, window.1)
+            .message_type_breakdown(team_id.as_ref(), window.0, window.1)
             .await?)
     }
 }

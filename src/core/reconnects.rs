@@ -3,13 +3,15 @@
 
 use std::time::Duration;
 
-use super::{Core, CoreError, secrets::token_binding};
+use super::{Core, CoreError};
+use crate::crypto::token_binding;
 
 /// Reconnect tokens taken per round of the sweep.
 const SWEEP_BATCH: i64 = 100;
 
 impl Core {
     /// Takes out expired reconnect tokens and revokes what they held; how many it took.
+    #[tracing::instrument(name = "core.revoke_expired_reconnects", skip_all)]
     pub async fn revoke_expired_reconnects(&self) -> Result<usize, CoreError> {
         let expired = self.store.take_expired_reconnects(SWEEP_BATCH).await?;
         for held in &expired {

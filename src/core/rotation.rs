@@ -6,32 +6,16 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{
-    CoreError,
-    secrets::{TokenCipher, token_binding},
-};
+use super::CoreError;
 use crate::{
-    domain::{Condition, IntegrationId},
-    slack::{SlackError, SlackOAuth},
+    crypto::{TokenCipher, token_binding},
+    domain::{Condition, IntegrationId, Refreshed},
+    slack::{SlackFailure, SlackOAuth},
     store::{Store, TokenSet},
 };
 
 /// Refresh this long before expiry, as Slack's SDKs do.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(2 * 3600);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refreshed {
-    /// New tokens are stored.
-    Rotated,
-    /// Another replica refreshed first (or the token is not due): use what is stored.
-    AlreadyFresh,
-    /// The integration has no refresh token (rotation is off).
-    NotRotating,
-    /// The refresh token is dead: REVOKED.
-    Revoked,
-    /// The refresh failed (may recover): ERROR.
-    Failed(String),
-}
 
 #[derive(Clone)]
 pub struct TokenRefresher {
@@ -51,6 +35,7 @@ impl TokenRefresher {
 
     /// Refreshes the integration's tokens when due. `stale_access_enc` is the token a call
     /// just saw expire: then it is due unless another replica already replaced it.
+    #[tracing::instrument(name = "core.refresh_tokens", skip_all, fields(integration_id = %id))]
     pub async fn refresh(
         &self,
         id: IntegrationId,
@@ -107,8 +92,8 @@ impl TokenRefresher {
                 tracing::info!(integration_id = %id, "token refreshed");
                 Ok(Refreshed::Rotated)
             }
-            Err(SlackError::Api { code }) if code == "invalid_refresh_token" => {
-                locked.mark(Condition::Revoked, &code).await?;
+            Err(err) if err.failure() == SlackFailure::InvalidRefreshToken => {
+                locked.mark(Condition::Revoked, &err.label()).await?;
                 counter("revoked");
                 tracing::warn!(integration_id = %id, "refresh token refused: integration revoked");
                 Ok(Refreshed::Revoked)

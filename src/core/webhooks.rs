@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{Core, CoreError, integrations::RESOURCE_PAGE, page_token::TimeCursor};
+use super::{Core, CoreError, Resource, integrations::RESOURCE_PAGE, page_token::TimeCursor};
 use crate::{
     domain::{
         Caller, FieldViolation, TeamId, WebhookState, WebhookSubscription, WebhookUrl,
@@ -35,15 +35,6 @@ pub struct SubscriptionPage {
 }
 
 impl Core {
-    /// The webhook engine over the same store and key; `body` renders an event.
-    pub fn webhook_engine(
-        &self,
-        config: crate::webhooks::WebhookConfig,
-        body: crate::webhooks::BodyFn,
-    ) -> crate::webhooks::Engine {
-        crate::webhooks::Engine::new(self.store.clone(), self.cipher.clone(), body, config)
-    }
-
     /// A subscriber's URL under this service's private-address setting.
     pub fn parse_webhook_url(&self, field: &str, raw: &str) -> Result<WebhookUrl, FieldViolation> {
         WebhookUrl::parse(field, raw, self.allow_private_webhooks)
@@ -176,7 +167,7 @@ impl Core {
 
 fn not_found(id: Uuid) -> CoreError {
     CoreError::NotFound {
-        resource: "webhook_subscription",
+        resource: Resource::WebhookSubscription,
         id: id.to_string(),
     }
 }

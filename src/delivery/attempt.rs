@@ -7,16 +7,37 @@ use secrecy::SecretString;
 
 use super::{Engine, backoff, lease::LeaseClock};
 use crate::{
-    core::{Refreshed, secrets::token_binding},
-    domain::{ChannelState, DeliveryKind, DeliveryState},
-    slack::{PostMessage, SlackError, SlackErrorClass},
+    crypto::token_binding,
+    domain::{ChannelState, Condition, DeliveryFailure, DeliveryKind, DeliveryState, Refreshed},
+    slack::{ChannelProblem, PostMessage, SlackError, SlackFailure},
     store::{AttemptRecord, Claimed, Outcome},
+    telemetry::TraceContext,
 };
 
 /// How often a reply looks again for its parent's ts.
 const PARENT_POLL: Duration = Duration::from_millis(500);
 /// Reconciliation looks this far before the first attempt (clock skew with Slack).
 const RECONCILE_SLACK: chrono::Duration = chrono::Duration::seconds(60);
+
+/// The span of one attempt: a child of the call that queued the delivery, so whoever
+/// follows that call's trace sees the message reach Slack. A delivery queued outside any
+/// trace starts a trace of its own.
+pub(super) fn attempt_span(head: &Claimed) -> tracing::Span {
+    let span = tracing::info_span!(
+        "delivery_attempt",
+        delivery_id = %head.id,
+        channel_id = %head.channel_id,
+        kind = %head.kind,
+    );
+    if let Some(traceparent) = &head.traceparent {
+        TraceContext {
+            traceparent: traceparent.clone(),
+            tracestate: head.tracestate.clone(),
+        }
+        .adopt(&span);
+    }
+    span
+}
 
 fn at(after: Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()
@@ -30,7 +51,7 @@ fn at(after: Duration) -> chrono::DateTime<Utc> {
 fn lease_short(unaccounted: bool) -> (Outcome, Option<AttemptRecord>) {
     (
         Outcome::Retry {
-            error: "lease_expiring".into(),
+            error: DeliveryFailure::LeaseExpiring,
             at: Utc::now(),
             counted: false,
             maybe_sent: unaccounted,
@@ -39,13 +60,18 @@ fn lease_short(unaccounted: bool) -> (Outcome, Option<AttemptRecord>) {
     )
 }
 
-fn failed(error: &str) -> (Outcome, Option<AttemptRecord>) {
-    (
-        Outcome::Failed {
-            error: error.to_owned(),
-        },
-        None,
-    )
+fn failed(error: DeliveryFailure) -> (Outcome, Option<AttemptRecord>) {
+    (Outcome::Failed { error }, None)
+}
+
+/// What a channel's refusal says about its state, when it says anything.
+fn channel_state(problem: ChannelProblem) -> Option<ChannelState> {
+    match problem {
+        ChannelProblem::NotFound => Some(ChannelState::Deleted),
+        ChannelProblem::Archived => Some(ChannelState::Archived),
+        ChannelProblem::NotInChannel => Some(ChannelState::BotRemoved),
+        ChannelProblem::NotPublic => None,
+    }
 }
 
 impl Engine {
@@ -69,40 +95,38 @@ impl Engine {
         }
         // The integration and channel as they are now, not as they were at enqueue.
         let Some(sealed) = &head.access_token_enc else {
-            return failed("integration_deleted");
+            return failed(DeliveryFailure::IntegrationDeleted);
         };
         if head.integration_enabled == Some(false) {
-            return failed("integration_disabled");
+            return failed(DeliveryFailure::IntegrationDisabled);
         }
-        if head.integration_condition.as_deref() == Some("revoked") {
-            return failed("integration_revoked");
+        if head.integration_condition == Some(Condition::Revoked) {
+            return failed(DeliveryFailure::IntegrationRevoked);
         }
-        if let Some(state) = head.channel_state.as_deref().and_then(ChannelState::parse)
+        if let Some(state) = head.channel_state
             && state != ChannelState::Ready
         {
-            return failed(&format!("channel_{}", state.as_str()));
+            return failed(DeliveryFailure::Channel(state));
         }
 
-        let edited_ts = match head.kind() {
-            Some(DeliveryKind::Update | DeliveryKind::Delete) => {
-                match head.target_state.as_deref().and_then(DeliveryState::parse) {
-                    Some(DeliveryState::Sent) => head.target_ts.clone(),
-                    Some(DeliveryState::Queued | DeliveryState::Retrying) => {
-                        return (
-                            Outcome::Wait {
-                                at: at(PARENT_POLL),
-                            },
-                            None,
-                        );
-                    }
-                    _ => return failed("TARGET_NOT_DELIVERED"),
+        let edited_ts = match head.kind {
+            DeliveryKind::Update | DeliveryKind::Delete => match head.target_state {
+                Some(DeliveryState::Sent) => head.target_ts.clone(),
+                Some(DeliveryState::Queued | DeliveryState::Retrying) => {
+                    return (
+                        Outcome::Wait {
+                            at: at(PARENT_POLL),
+                        },
+                        None,
+                    );
                 }
-            }
+                _ => return failed(DeliveryFailure::TargetNotDelivered),
+            },
             _ => None,
         };
-        let thread_ts = match head.kind() {
-            Some(DeliveryKind::Reply) => {
-                match head.parent_state.as_deref().and_then(DeliveryState::parse) {
+        let thread_ts = match head.kind {
+            DeliveryKind::Reply => {
+                match head.parent_state {
                     // Replies go in the thread of the root, never of another reply.
                     Some(DeliveryState::Sent) => {
                         head.parent_thread_ts.clone().or(head.parent_ts.clone())
@@ -115,16 +139,16 @@ impl Engine {
                             None,
                         );
                     }
-                    _ => return failed("PARENT_NOT_DELIVERED"),
+                    _ => return failed(DeliveryFailure::ParentNotDelivered),
                 }
             }
             _ => None,
         };
 
-        let binding = token_binding(&head.team_id, &head.workspace_id);
+        let binding = token_binding(head.team_id.as_str(), head.workspace_id.as_str());
         let token = match self.cipher.decrypt(sealed, &binding) {
             Ok(token) => token,
-            Err(_) => return failed("token_undecryptable"),
+            Err(_) => return failed(DeliveryFailure::TokenUndecryptable),
         };
 
         if !self.may_call(clock) {
@@ -140,7 +164,7 @@ impl Engine {
             {
                 Ok(Some(outcome)) => return (outcome, None),
                 Ok(None) if head.attempts >= self.config.max_attempts => {
-                    return failed("attempts_exhausted");
+                    return failed(DeliveryFailure::AttemptsExhausted);
                 }
                 Ok(None) => {}
                 Err(err) => {
@@ -171,7 +195,7 @@ impl Engine {
             .slack
             .find_delivery_post(
                 token,
-                &head.channel_id,
+                head.channel_id.as_str(),
                 thread_ts,
                 &head.id.to_string(),
                 started - RECONCILE_SLACK,
@@ -196,16 +220,20 @@ impl Engine {
         ts: &str,
     ) -> (Outcome, Option<AttemptRecord>) {
         let started = Instant::now();
-        let result = match head.kind() {
-            Some(DeliveryKind::Delete) => {
-                match self.slack.chat_delete(token, &head.channel_id, ts).await {
-                    Err(SlackError::Api { code }) if code == "message_not_found" => Ok(()),
+        let result = match head.kind {
+            DeliveryKind::Delete => {
+                match self
+                    .slack
+                    .chat_delete(token, head.channel_id.as_str(), ts)
+                    .await
+                {
+                    Err(err) if err.failure() == SlackFailure::MessageNotFound => Ok(()),
                     other => other,
                 }
             }
             _ => {
                 self.slack
-                    .chat_update(token, &head.channel_id, ts, &head.payload)
+                    .chat_update(token, head.channel_id.as_str(), ts, &head.payload)
                     .await
             }
         };
@@ -235,7 +263,7 @@ impl Engine {
     ) -> (Outcome, Option<AttemptRecord>) {
         let delivery_id = head.id.to_string();
         let post = PostMessage {
-            channel: &head.channel_id,
+            channel: head.channel_id.as_str(),
             payload: &head.payload,
             thread_ts: thread_ts.as_deref(),
             delivery_id: &delivery_id,
@@ -243,12 +271,17 @@ impl Engine {
         let started = Instant::now();
         let mut result = self.slack.chat_post_message(token, &post).await;
         // Not in the channel (the bot was removed): join once, then post again.
-        if matches!(&result, Err(SlackError::Api { code }) if code == "not_in_channel") {
+        let not_in_channel = SlackFailure::Channel(ChannelProblem::NotInChannel);
+        if matches!(&result, Err(err) if err.failure() == not_in_channel) {
             // Slack refused the post (not_in_channel): nothing of it is out there.
             if !self.may_call(clock) {
                 return lease_short(false);
             }
-            result = match self.slack.conversations_join(token, &head.channel_id).await {
+            result = match self
+                .slack
+                .conversations_join(token, head.channel_id.as_str())
+                .await
+            {
                 Ok(()) if self.may_call(clock) => self.slack.chat_post_message(token, &post).await,
                 Ok(()) => return lease_short(false),
                 Err(err) => Err(err),
@@ -284,8 +317,9 @@ impl Engine {
             })
         };
         let attempts = head.attempts + 1;
+        let error = || DeliveryFailure::Slack(label.clone());
         let retry = |maybe_sent: bool| Outcome::Retry {
-            error: label.clone(),
+            error: error(),
             at: at(backoff(
                 attempts,
                 self.config.retry_base,
@@ -294,9 +328,7 @@ impl Engine {
             counted: true,
             maybe_sent,
         };
-        let give_up = || Outcome::Failed {
-            error: label.clone(),
-        };
+        let give_up = || Outcome::Failed { error: error() };
         // A failure worth retrying, while the retry budget lasts.
         let retry_or_give_up = || {
             if attempts >= self.config.max_attempts {
@@ -305,20 +337,16 @@ impl Engine {
                 retry(false)
             }
         };
-        match err.class() {
-            SlackErrorClass::RateLimited => {
-                let wait = match err {
-                    SlackError::RateLimited { retry_after } => retry_after,
-                    _ => Duration::from_secs(1),
-                };
+        match err.failure() {
+            SlackFailure::RateLimited { retry_after } => {
                 // The workspace pauses; this delivery keeps its place and its budget.
-                let until = at(wait);
+                let until = at(retry_after.unwrap_or(Duration::from_secs(1)));
                 if let Err(e) = self.store.pause_workspace(&head.workspace_id, until).await {
                     tracing::warn!(error = %e, "could not record a workspace pause");
                 }
                 (
                     Outcome::Retry {
-                        error: label.clone(),
+                        error: error(),
                         at: until,
                         counted: false,
                         maybe_sent: false,
@@ -327,14 +355,14 @@ impl Engine {
                 )
             }
             _ if err.outcome_unknown() => (retry(true), record("unknown")),
-            SlackErrorClass::TokenExpired => {
+            SlackFailure::TokenExpired => {
                 // Refresh (once across replicas), then try again at once: not a failure
                 // of the delivery.
                 let stale = head.access_token_enc.as_deref();
-                match self.refresher.refresh(head.integration_id(), stale).await {
+                match self.refresher.refresh(head.integration_id, stale).await {
                     Ok(Refreshed::Rotated | Refreshed::AlreadyFresh) => (
                         Outcome::Retry {
-                            error: label.clone(),
+                            error: error(),
                             at: Utc::now(),
                             counted: false,
                             maybe_sent: false,
@@ -343,7 +371,7 @@ impl Engine {
                     ),
                     Ok(Refreshed::Revoked) => (
                         Outcome::Failed {
-                            error: "invalid_refresh_token".into(),
+                            error: DeliveryFailure::RefreshTokenRefused,
                         },
                         record("failed"),
                     ),
@@ -352,29 +380,25 @@ impl Engine {
                     }
                 }
             }
-            SlackErrorClass::Retryable => (retry_or_give_up(), record("failed")),
-            SlackErrorClass::NeedsReconnect => {
+            SlackFailure::Retryable => (retry_or_give_up(), record("failed")),
+            SlackFailure::TokenRevoked | SlackFailure::InvalidRefreshToken => {
                 self.side_effect_revoked(head, &label).await;
                 (give_up(), record("failed"))
             }
-            SlackErrorClass::ChannelProblem => {
-                let state = match label.as_str() {
-                    "channel_not_found" => Some(ChannelState::Deleted),
-                    "is_archived" => Some(ChannelState::Archived),
-                    "not_in_channel" => Some(ChannelState::BotRemoved),
-                    _ => None,
-                };
-                if let Some(state) = state {
+            SlackFailure::Channel(problem) => {
+                if let Some(state) = channel_state(problem) {
                     self.side_effect_channel(head, state).await;
                 }
                 (give_up(), record("failed"))
             }
-            SlackErrorClass::Permanent => (give_up(), record("failed")),
+            SlackFailure::InvalidCode | SlackFailure::MessageNotFound | SlackFailure::Rejected => {
+                (give_up(), record("failed"))
+            }
         }
     }
 
     async fn side_effect_revoked(&self, head: &Claimed, reason: &str) {
-        if let Err(e) = self.store.mark_revoked(head.integration_id(), reason).await {
+        if let Err(e) = self.store.mark_revoked(head.integration_id, reason).await {
             tracing::warn!(error = %e, "could not mark the integration revoked");
         }
     }
@@ -382,7 +406,7 @@ impl Engine {
     async fn side_effect_channel(&self, head: &Claimed, state: ChannelState) {
         if let Err(e) = self
             .store
-            .set_channel_state(head.integration_id(), &head.channel_id, state)
+            .set_channel_state(head.integration_id, &head.channel_id, state)
             .await
         {
             tracing::warn!(error = %e, "could not record the channel state");

@@ -12,7 +12,10 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::Engine;
-use crate::store::{Claimed, HeldLane};
+use crate::{
+    domain::DeliveryId,
+    store::{Claimed, HeldLane},
+};
 
 /// Until when this process may start calls for one claimed lane, by its own monotonic
 /// clock. Always at or before the lease's expiry in Postgres: it is counted from an
@@ -52,13 +55,13 @@ impl LeaseClock {
 /// The lanes this process holds, by the delivery attempted in each.
 pub struct Leases {
     owner: Uuid,
-    held: Mutex<HashMap<Uuid, (HeldLane, Arc<LeaseClock>)>>,
+    held: Mutex<HashMap<DeliveryId, (HeldLane, Arc<LeaseClock>)>>,
 }
 
 /// Keeps a lane in the heartbeat while its attempt runs.
 pub struct Holding {
     leases: Arc<Leases>,
-    delivery_id: Uuid,
+    delivery_id: DeliveryId,
     pub clock: Arc<LeaseClock>,
 }
 
@@ -76,7 +79,7 @@ impl Leases {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, (HeldLane, Arc<LeaseClock>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<DeliveryId, (HeldLane, Arc<LeaseClock>)>> {
         self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -122,7 +125,7 @@ impl Leases {
             {
                 Ok(renewed) => {
                     pause = every;
-                    let renewed: HashSet<Uuid> = renewed.into_iter().collect();
+                    let renewed: HashSet<DeliveryId> = renewed.into_iter().collect();
                     let held = self.lock();
                     for lane in &lanes {
                         if let Some((_, clock)) = held.get(&lane.delivery_id) {

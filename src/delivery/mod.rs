@@ -7,59 +7,33 @@ mod backoff;
 mod lease;
 mod worker;
 
-use std::time::Duration;
+use std::{future::Future, pin::Pin, sync::Arc};
 
 pub use backoff::backoff;
 pub use worker::run;
 
 use crate::{
-    core::{TokenRefresher, secrets::TokenCipher},
+    config::DeliveryConfig,
+    crypto::TokenCipher,
+    domain::{IntegrationId, Refreshed},
     slack::SlackClient,
-    store::{LeaseTerms, Pace, Store},
+    store::{LeaseTerms, Store},
 };
 
-#[derive(Debug, Clone)]
-pub struct DeliveryConfig {
-    /// Run workers in this process.
-    pub enabled: bool,
-    pub pace: Pace,
-    /// Most deliveries in flight in this process.
-    pub max_in_flight: usize,
-    /// How long a worker owns a lane without renewing it; a crashed worker's lanes are
-    /// free again after this. Renewed while an attempt runs.
-    pub lease: Duration,
-    /// How long after a call to Slack has ended on our side Slack may still act on it.
-    /// A post of unknown outcome is looked up in the history only after this.
-    pub settle_grace: Duration,
-    /// Attempts (429s excluded) before a delivery FAILS.
-    pub max_attempts: i32,
-    /// First retry delay; doubles each attempt (with jitter), capped at `retry_cap`.
-    pub retry_base: Duration,
-    pub retry_cap: Duration,
-    /// Polling fallback when no notification arrives.
-    pub poll_interval: Duration,
+/// Refreshes an integration's rotating tokens when an attempt meets `token_expired`. The
+/// use case lives in `core`; startup hands it to the engine through this trait so the
+/// engine depends on nothing above the store.
+pub trait TokenRefresh: Send + Sync {
+    /// `stale_access_enc` is the sealed token the attempt just saw expire.
+    fn refresh<'a>(
+        &'a self,
+        id: IntegrationId,
+        stale_access_enc: Option<&'a [u8]>,
+    ) -> Pin<Box<dyn Future<Output = Result<Refreshed, RefreshError>> + Send + 'a>>;
 }
 
-impl Default for DeliveryConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            pace: Pace {
-                channel_interval: Duration::from_secs(1),
-                channel_burst: 3,
-                workspace: None,
-            },
-            max_in_flight: 256,
-            lease: Duration::from_secs(60),
-            settle_grace: Duration::from_secs(10),
-            max_attempts: 8,
-            // 15 s doubling to a 15 min cap: 8 attempts span about 30 minutes.
-            retry_base: Duration::from_secs(15),
-            retry_cap: Duration::from_secs(15 * 60),
-            poll_interval: Duration::from_secs(1),
-        }
-    }
-}
+/// Why a refresh could not even be tried (the workers retry the delivery later).
+pub type RefreshError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What the workers share.
 #[derive(Clone)]
@@ -67,7 +41,7 @@ pub struct Engine {
     pub(crate) store: Store,
     pub(crate) slack: SlackClient,
     pub(crate) cipher: TokenCipher,
-    pub(crate) refresher: TokenRefresher,
+    pub(crate) refresher: Arc<dyn TokenRefresh>,
     pub(crate) config: DeliveryConfig,
 }
 
@@ -76,7 +50,7 @@ impl Engine {
         store: Store,
         slack: SlackClient,
         cipher: TokenCipher,
-        refresher: TokenRefresher,
+        refresher: Arc<dyn TokenRefresh>,
         config: DeliveryConfig,
     ) -> Self {
         Self {

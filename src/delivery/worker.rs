@@ -1,85 +1,28 @@
 //! The worker loop: claim due lanes up to the in-flight limit, attempt each head in its own
-//! task, record the outcome; sleep until a lane is due, a notification arrives or the poll
-//! interval passes. A heartbeat keeps the leases of running attempts alive.
+//! task, record the outcome; sleep until a lane is due, a notification arrives (the store's
+//! outbox wake-ups) or the poll interval passes. A heartbeat keeps the leases of running
+//! attempts alive.
 
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use sqlx::postgres::PgListener;
 use tokio::{sync::watch, task::JoinSet};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
     Engine,
+    attempt::attempt_span,
     lease::{Holding, Leases},
 };
-use crate::store::{Claimed, Finished, OUTBOX_CHANNEL, Outcome};
+use crate::store::{Claimed, Finished, Outcome};
 
 /// Shortest sleep between claims when lanes are due soon (keeps the loop from spinning).
 const MIN_SLEEP: Duration = Duration::from_millis(5);
 /// How often a worker checks for lanes left idle with work in them.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// Pauses between attempts to subscribe to notifications again after losing them.
-const LISTEN_RETRY_FIRST: Duration = Duration::from_millis(500);
-const LISTEN_RETRY_CAP: Duration = Duration::from_secs(30);
-
-async fn listener(engine: &Engine) -> Option<PgListener> {
-    let mut listener = PgListener::connect_with(engine.store.pool()).await.ok()?;
-    listener.listen(OUTBOX_CHANNEL).await.ok()?;
-    Some(listener)
-}
-
-/// The notification subscription, re-made with backoff while it is lost (the workers poll
-/// meanwhile).
-struct Notifications {
-    listener: Option<PgListener>,
-    retry_pause: Duration,
-    next_try: Instant,
-}
-
-impl Notifications {
-    async fn start(engine: &Engine) -> Self {
-        let listener = listener(engine).await;
-        if listener.is_none() {
-            tracing::warn!("LISTEN failed; delivery workers poll until it works again");
-        }
-        Self {
-            listener,
-            retry_pause: LISTEN_RETRY_FIRST,
-            next_try: Instant::now() + LISTEN_RETRY_FIRST,
-        }
-    }
-
-    async fn resubscribe_if_due(&mut self, engine: &Engine) {
-        if self.listener.is_some() || Instant::now() < self.next_try {
-            return;
-        }
-        self.listener = listener(engine).await;
-        if self.listener.is_some() {
-            tracing::info!("LISTEN works again");
-            self.retry_pause = LISTEN_RETRY_FIRST;
-        } else {
-            self.retry_pause = (self.retry_pause * 2).min(LISTEN_RETRY_CAP);
-            self.next_try = Instant::now() + self.retry_pause;
-        }
-    }
-
-    /// Waits for a notification; after an error, the subscription is dropped and re-made.
-    async fn recv(&mut self) {
-        let Some(listener) = self.listener.as_mut() else {
-            return std::future::pending().await;
-        };
-        if let Err(err) = listener.recv().await {
-            tracing::warn!(error = %err, "lost the outbox notifications; polling meanwhile");
-            self.listener = None;
-            self.next_try = Instant::now();
-        }
-    }
-}
-
 /// Runs until `stop` turns true, then lets the deliveries in flight finish.
 pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
     let engine = Arc::new(engine);
@@ -88,7 +31,7 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
     let (heartbeat_stop, heartbeat_stopped) = watch::channel(false);
     let heartbeat = tokio::spawn(leases.clone().heartbeat(engine.clone(), heartbeat_stopped));
     let mut in_flight: JoinSet<()> = JoinSet::new();
-    let mut notifications = Notifications::start(&engine).await;
+    let mut notifications = engine.store.outbox_wakeups().await;
     tracing::info!(worker = %owner, "delivery worker started");
     let mut last_sweep = Instant::now();
 
@@ -101,7 +44,7 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
                 Err(err) => tracing::warn!(error = %err, "stranded-lane sweep failed"),
             }
         }
-        notifications.resubscribe_if_due(&engine).await;
+        notifications.resubscribe_if_due().await;
         let room = engine.config.max_in_flight.saturating_sub(in_flight.len());
         let claimed = if room == 0 {
             Vec::new()
@@ -129,12 +72,7 @@ pub async fn run(engine: Engine, mut stop: watch::Receiver<bool>) {
         if !claimed.is_empty() {
             for (head, holding) in claimed {
                 let engine = engine.clone();
-                let span = tracing::info_span!(
-                    "delivery_attempt",
-                    delivery_id = %head.id,
-                    channel_id = %head.channel_id,
-                    kind = %head.kind,
-                );
+                let span = attempt_span(&head);
                 in_flight.spawn(
                     async move { deliver(&engine, owner, head, holding).await }.instrument(span),
                 );

@@ -1,13 +1,15 @@
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::FieldViolation;
+use super::{
+    FieldViolation,
+    newtype::{string_newtype, text_enum},
+};
 
-/// A Slack conversation id: `C...` (public) or `G...` (legacy private).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ChannelId(String);
+string_newtype! {
+    /// A Slack conversation id: `C...` (public) or `G...` (legacy private).
+    ChannelId
+}
 
 impl ChannelId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
@@ -28,49 +30,15 @@ impl ChannelId {
             ))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub(crate) fn from_trusted(raw: String) -> Self {
-        Self(raw)
-    }
 }
 
-impl fmt::Display for ChannelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// What Slack last did to the notification channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChannelState {
-    Ready,
-    Archived,
-    Deleted,
-    BotRemoved,
-}
-
-impl ChannelState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ready => "ready",
-            Self::Archived => "archived",
-            Self::Deleted => "deleted",
-            Self::BotRemoved => "bot_removed",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "ready" => Some(Self::Ready),
-            "archived" => Some(Self::Archived),
-            "deleted" => Some(Self::Deleted),
-            "bot_removed" => Some(Self::BotRemoved),
-            _ => None,
-        }
+text_enum! {
+    /// What Slack last did to the notification channel.
+    pub enum ChannelState {
+        Ready = "ready",
+        Archived = "archived",
+        Deleted = "deleted",
+        BotRemoved = "bot_removed",
     }
 }
 
@@ -108,12 +76,7 @@ mod tests {
 
     #[test]
     fn states_round_trip() {
-        for state in [
-            ChannelState::Ready,
-            ChannelState::Archived,
-            ChannelState::Deleted,
-            ChannelState::BotRemoved,
-        ] {
+        for &state in ChannelState::ALL {
             assert_eq!(ChannelState::parse(state.as_str()), Some(state));
         }
     }

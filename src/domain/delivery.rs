@@ -1,70 +1,32 @@
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
-use super::IntegrationId;
+use super::{
+    ChannelId, DeliveryId, IntegrationId, InternalMessageId, MessageType, TeamId,
+    newtype::text_enum,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryKind {
-    Post,
-    Reply,
-    /// `chat.update` of an earlier post or reply.
-    Update,
-    /// `chat.delete` of an earlier post or reply.
-    Delete,
-}
-
-impl DeliveryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Post => "post",
-            Self::Reply => "reply",
-            Self::Update => "update",
-            Self::Delete => "delete",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "post" => Some(Self::Post),
-            "reply" => Some(Self::Reply),
-            "update" => Some(Self::Update),
-            "delete" => Some(Self::Delete),
-            _ => None,
-        }
+text_enum! {
+    pub enum DeliveryKind {
+        Post = "post",
+        Reply = "reply",
+        /// `chat.update` of an earlier post or reply.
+        Update = "update",
+        /// `chat.delete` of an earlier post or reply.
+        Delete = "delete",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryState {
-    Queued,
-    Retrying,
-    Sent,
-    Failed,
-    Cancelled,
+text_enum! {
+    pub enum DeliveryState {
+        Queued = "queued",
+        Retrying = "retrying",
+        Sent = "sent",
+        Failed = "failed",
+        Cancelled = "cancelled",
+    }
 }
 
 impl DeliveryState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Retrying => "retrying",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "queued" => Some(Self::Queued),
-            "retrying" => Some(Self::Retrying),
-            "sent" => Some(Self::Sent),
-            "failed" => Some(Self::Failed),
-            "cancelled" => Some(Self::Cancelled),
-            _ => None,
-        }
-    }
-
     /// Whether nothing more will happen to the delivery.
     pub fn is_final(self) -> bool {
         matches!(self, Self::Sent | Self::Failed | Self::Cancelled)
@@ -74,20 +36,35 @@ impl DeliveryState {
 /// One message on its way to Slack, as callers see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivery {
-    pub id: Uuid,
+    pub id: DeliveryId,
     pub integration_id: IntegrationId,
-    pub team_id: String,
+    pub team_id: TeamId,
     pub kind: DeliveryKind,
-    pub internal_message_id: String,
-    pub parent_internal_message_id: Option<String>,
-    pub message_type: Option<String>,
+    pub internal_message_id: InternalMessageId,
+    pub parent_internal_message_id: Option<InternalMessageId>,
+    pub message_type: Option<MessageType>,
     pub state: DeliveryState,
-    pub channel_id: String,
+    pub channel_id: ChannelId,
     pub slack_ts: Option<String>,
     pub thread_ts: Option<String>,
     pub attempts: i32,
-    pub last_error: Option<String>,
+    pub last_error: Option<super::DeliveryFailure>,
     pub create_time: DateTime<Utc>,
     pub next_attempt_time: DateTime<Utc>,
     pub sent_time: Option<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_round_trip() {
+        for &kind in DeliveryKind::ALL {
+            assert_eq!(DeliveryKind::parse(kind.as_str()), Some(kind));
+        }
+        for &state in DeliveryState::ALL {
+            assert_eq!(DeliveryState::parse(state.as_str()), Some(state));
+        }
+    }
 }

@@ -1,10 +1,11 @@
-use std::fmt;
-
-use uuid::Uuid;
-
-use super::FieldViolation;
+use super::{
+    FieldViolation,
+    newtype::{string_newtype, uuid_newtype},
+};
 
 const TEAM_ID_MAX_CHARS: usize = 128;
+const MESSAGE_ID_MAX_CHARS: usize = 255;
+const MESSAGE_TYPE_MAX_CHARS: usize = 64;
 
 /// A caller's opaque name for something: at most `max_chars` characters, none of them
 /// control characters, and no surrounding whitespace.
@@ -24,9 +25,10 @@ pub(super) fn opaque_text(field: &str, raw: &str, max_chars: usize) -> Result<()
     Ok(())
 }
 
-/// The host product's team (tenant): an opaque string of 1-128 printable characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TeamId(String);
+string_newtype! {
+    /// The host product's team (tenant): an opaque string of 1-128 printable characters.
+    TeamId
+}
 
 impl TeamId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
@@ -36,26 +38,12 @@ impl TeamId {
         opaque_text(field, raw, TEAM_ID_MAX_CHARS)?;
         Ok(Self(raw.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// For values read back from our own database, which were parsed on the way in.
-    pub(crate) fn from_trusted(raw: String) -> Self {
-        Self(raw)
-    }
 }
 
-impl fmt::Display for TeamId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+string_newtype! {
+    /// Slack's workspace id (`T...`), or the enterprise id (`E...`) of an org-wide install.
+    WorkspaceId
 }
-
-/// Slack's workspace id (`T...`), or the enterprise id (`E...`) of an org-wide install.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct WorkspaceId(String);
 
 impl WorkspaceId {
     /// Slack ids are short upper-case alphanumerics; anything else did not come from Slack.
@@ -71,60 +59,72 @@ impl WorkspaceId {
             Err(FieldViolation::new(field, "is not a Slack workspace id"))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub(crate) fn from_trusted(raw: String) -> Self {
-        Self(raw)
-    }
 }
 
-impl fmt::Display for WorkspaceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+string_newtype! {
+    /// The caller's id for a message (its idempotency key): 1-255 printable characters.
+    InternalMessageId
 }
 
-/// An integration's id: a UUID, accepted only in its canonical hyphenated form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct IntegrationId(Uuid);
-
-impl IntegrationId {
-    pub fn new() -> Self {
-        Self(Uuid::new_v4())
-    }
-
+impl InternalMessageId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
         if raw.is_empty() {
             return Err(FieldViolation::new(field, "is required"));
         }
-        match Uuid::try_parse(raw) {
-            Ok(id) if raw.len() == 36 => Ok(Self(id)),
-            _ => Err(FieldViolation::new(field, "must be a UUID")),
+        if raw.chars().count() > MESSAGE_ID_MAX_CHARS || raw.chars().any(char::is_control) {
+            return Err(FieldViolation::new(
+                field,
+                format!("must be 1-{MESSAGE_ID_MAX_CHARS} printable characters"),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// A fresh id, for a message sent without one.
+    pub fn generate() -> Self {
+        Self::from_uuid(uuid::Uuid::new_v4())
+    }
+
+    /// An id we derive: a UUID's canonical form is always a valid message id.
+    pub fn from_uuid(id: uuid::Uuid) -> Self {
+        Self(id.hyphenated().to_string())
+    }
+}
+
+string_newtype! {
+    /// A statistics label of a message: up to 64 of `a-z 0-9 _ . -`.
+    MessageType
+}
+
+impl MessageType {
+    /// Empty means no label.
+    pub fn parse(field: &str, raw: &str) -> Result<Option<Self>, FieldViolation> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        let valid = raw.len() <= MESSAGE_TYPE_MAX_CHARS
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c));
+        if valid {
+            Ok(Some(Self(raw.to_owned())))
+        } else {
+            Err(FieldViolation::new(
+                field,
+                format!("must be at most {MESSAGE_TYPE_MAX_CHARS} of a-z, 0-9, '_', '.', '-'"),
+            ))
         }
     }
-
-    pub fn as_uuid(&self) -> Uuid {
-        self.0
-    }
-
-    pub(crate) fn from_uuid(id: Uuid) -> Self {
-        Self(id)
-    }
 }
 
-impl Default for IntegrationId {
-    fn default() -> Self {
-        Self::new()
-    }
+uuid_newtype! {
+    /// An integration's id: a UUID, accepted only in its canonical hyphenated form.
+    IntegrationId
 }
 
-impl fmt::Display for IntegrationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
+uuid_newtype! {
+    /// A delivery's id: a UUID, accepted only in its canonical hyphenated form.
+    DeliveryId
 }
 
 #[cfg(test)]
@@ -151,6 +151,33 @@ mod tests {
         assert!(IntegrationId::parse("id", "not-a-uuid").is_err());
         assert!(IntegrationId::parse("id", &id.as_uuid().simple().to_string()).is_err());
         assert!(IntegrationId::parse("id", "").is_err());
+    }
+
+    #[test]
+    fn delivery_id_must_be_canonical_uuid() {
+        let id = DeliveryId::new();
+        assert_eq!(
+            DeliveryId::parse("delivery_id", &id.to_string()).unwrap(),
+            id
+        );
+        assert!(DeliveryId::parse("delivery_id", &id.as_uuid().simple().to_string()).is_err());
+    }
+
+    #[test]
+    fn message_ids_and_types() {
+        assert!(InternalMessageId::parse("id", "order-42").is_ok());
+        assert!(InternalMessageId::parse("id", "").is_err());
+        assert!(InternalMessageId::parse("id", &"x".repeat(256)).is_err());
+        assert!(InternalMessageId::parse("id", &InternalMessageId::generate().to_string()).is_ok());
+        assert_eq!(MessageType::parse("message_type", "").unwrap(), None);
+        assert_eq!(
+            MessageType::parse("message_type", "deploy.v2")
+                .unwrap()
+                .map(|t| t.to_string())
+                .as_deref(),
+            Some("deploy.v2")
+        );
+        assert!(MessageType::parse("message_type", "Deploy").is_err());
     }
 
     #[test]

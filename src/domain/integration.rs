@@ -3,34 +3,17 @@ use chrono::{DateTime, Utc};
 use super::{
     FieldViolation, IntegrationCategory, IntegrationId, NotificationChannel, Platform, TeamId,
     WorkspaceId,
+    newtype::{string_newtype, text_enum},
 };
 
-/// What Slack last told us about an integration's token, independent of `enabled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Condition {
-    Healthy,
-    /// A health check or token refresh failed; may recover.
-    Error,
-    /// The token was revoked or the app uninstalled; only a reconnect recovers.
-    Revoked,
-}
-
-impl Condition {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Healthy => "healthy",
-            Self::Error => "error",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "healthy" => Some(Self::Healthy),
-            "error" => Some(Self::Error),
-            "revoked" => Some(Self::Revoked),
-            _ => None,
-        }
+text_enum! {
+    /// What Slack last told us about an integration's token, independent of `enabled`.
+    pub enum Condition {
+        Healthy = "healthy",
+        /// A health check or token refresh failed; may recover.
+        Error = "error",
+        /// The token was revoked or the app uninstalled; only a reconnect recovers.
+        Revoked = "revoked",
     }
 }
 
@@ -67,9 +50,10 @@ impl IntegrationStatus {
 
 const NAME_MAX_CHARS: usize = 200;
 
-/// A human name for an integration: 1-200 characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IntegrationName(String);
+string_newtype! {
+    /// A human name for an integration: 1-200 characters, no control characters.
+    IntegrationName
+}
 
 impl IntegrationName {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
@@ -105,14 +89,6 @@ impl IntegrationName {
         } else {
             cleaned.to_owned()
         })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    pub(crate) fn from_trusted(raw: String) -> Self {
-        Self(raw)
     }
 }
 

@@ -12,8 +12,6 @@ use super::{
 };
 
 pub const MAX_TEXT_CHARS: usize = 40_000;
-const MAX_ID_CHARS: usize = 255;
-const MAX_TYPE_CHARS: usize = 64;
 
 /// A message as the caller gave it, before validation.
 #[derive(Debug)]
@@ -82,39 +80,6 @@ impl OutboundMessage {
             unfurl_media: input.unfurl_media,
             reply_broadcast: false,
         })
-    }
-}
-
-/// The caller's id for a message: 1-255 printable characters.
-pub fn parse_internal_message_id(field: &str, raw: &str) -> Result<String, FieldViolation> {
-    if raw.is_empty() {
-        return Err(FieldViolation::new(field, "is required"));
-    }
-    if raw.chars().count() > MAX_ID_CHARS || raw.chars().any(char::is_control) {
-        return Err(FieldViolation::new(
-            field,
-            format!("must be 1-{MAX_ID_CHARS} printable characters"),
-        ));
-    }
-    Ok(raw.to_owned())
-}
-
-/// A statistics label: empty, or up to 64 of `a-z 0-9 _ . -`.
-pub fn parse_message_type(raw: &str) -> Result<Option<String>, FieldViolation> {
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    let valid = raw.len() <= MAX_TYPE_CHARS
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c));
-    if valid {
-        Ok(Some(raw.to_owned()))
-    } else {
-        Err(FieldViolation::new(
-            "message_type",
-            format!("must be at most {MAX_TYPE_CHARS} of a-z, 0-9, '_', '.', '-'"),
-        ))
     }
 }
 
@@ -222,19 +187,6 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(fields(err), ["message.template.variables.level"]);
-    }
-
-    #[test]
-    fn ids_and_types() {
-        assert!(parse_internal_message_id("id", "order-42").is_ok());
-        assert!(parse_internal_message_id("id", "").is_err());
-        assert!(parse_internal_message_id("id", &"x".repeat(256)).is_err());
-        assert_eq!(parse_message_type("").unwrap(), None);
-        assert_eq!(
-            parse_message_type("deploy.v2").unwrap().as_deref(),
-            Some("deploy.v2")
-        );
-        assert!(parse_message_type("Deploy").is_err());
     }
 
     mod properties {

@@ -1,13 +1,14 @@
 //! AIP-155 request ids: the caller's name for one attempt at a mutation, so that a retry
 //! of it is recognised.
 
-use super::{FieldViolation, ids::opaque_text};
+use super::{FieldViolation, ids::opaque_text, newtype::string_newtype};
 
 const REQUEST_ID_MAX_CHARS: usize = 128;
 
-/// 1-128 printable characters; a UUID is what callers are asked to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(String);
+string_newtype! {
+    /// 1-128 printable characters; a UUID is what callers are asked to send.
+    RequestId
+}
 
 impl RequestId {
     /// An empty value means none was given (as JSON clients send unset strings).
@@ -17,10 +18,6 @@ impl RequestId {
         };
         opaque_text(field, raw, REQUEST_ID_MAX_CHARS)?;
         Ok(Some(Self(raw.to_owned())))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

@@ -14,16 +14,19 @@ use axum::{
 };
 
 pub use refusals::RefusalLog;
-pub use server::{HttpLimits, serve};
+pub use server::serve;
 
-use crate::{core::Core, slack::SignatureVerifier};
+use crate::{config::HttpLimits, core::Core, slack::SignatureVerifier, store::Store};
 
 /// Largest HTTP request body accepted (larger answers 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct HttpState {
+    /// Answers Slack's events.
     core: Core,
+    /// For the probes: readiness and the queue depth.
+    store: Store,
     /// `None` when SLACK_SIGNING_SECRET is not set: events are refused.
     signature: Option<SignatureVerifier>,
     refusals: Arc<refusals::RefusalLog>,
@@ -38,10 +41,16 @@ pub struct Routers {
     pub refusals: Arc<refusals::RefusalLog>,
 }
 
-pub fn routers(core: Core, signature: Option<SignatureVerifier>, limits: HttpLimits) -> Routers {
+pub fn routers(
+    core: Core,
+    store: Store,
+    signature: Option<SignatureVerifier>,
+    limits: HttpLimits,
+) -> Routers {
     let refusals = Arc::new(refusals::RefusalLog::default());
     let state = HttpState {
         core,
+        store,
         signature,
         refusals: refusals.clone(),
     };
@@ -68,7 +77,7 @@ async fn healthz() -> &'static str {
 
 /// Ready when the database answers.
 async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
-    if state.core.store().ping().await {
+    if state.store.ping().await {
         (StatusCode::OK, "ready\n")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n")
@@ -81,7 +90,7 @@ async fn metrics(
     State(state): State<HttpState>,
 ) -> ([(axum::http::HeaderName, &'static str); 1], String) {
     let m = crate::metrics::metrics();
-    match state.core.store().queue_depth().await {
+    match state.store.queue_depth().await {
         Ok(depth) => m.queue_depth.set(depth),
         Err(err) => tracing::warn!(error = %err, "queue depth unavailable"),
     }

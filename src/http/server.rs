@@ -22,24 +22,7 @@ use tokio::{
 };
 
 use super::{MAX_BODY_BYTES, refusals::RefusalLog};
-
-/// The HTTP listeners' limits (`SWITCHBOARD_HTTP_MAX_CONNECTIONS`, `SWITCHBOARD_HTTP_TIMEOUT_MS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HttpLimits {
-    /// Open connections per listener; more are answered 503 and closed.
-    pub max_connections: usize,
-    /// For a request's headers, then for its body and answer, and for an idle connection.
-    pub timeout: Duration,
-}
-
-impl Default for HttpLimits {
-    fn default() -> Self {
-        Self {
-            max_connections: 1024,
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
+use crate::config::HttpLimits;
 
 /// The middleware every route gets: the declared length and the time a request may take.
 pub fn guarded(router: Router, limits: HttpLimits, refusals: Arc<RefusalLog>) -> Router {

@@ -2,13 +2,13 @@
 //! whose outcome we missed.
 
 use chrono::{DateTime, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
     SlackClient, SlackError,
-    client::{ResponseMetadata, check_status, decode_envelope, next_cursor},
+    client::{ResponseMetadata, next_cursor},
 };
 
 /// `metadata.event_type` of every message switchboard posts.
@@ -199,19 +199,7 @@ impl SlackClient {
         token: &SecretString,
         body: &Value,
     ) -> Result<Value, SlackError> {
-        let response = self
-            .http()
-            .post(self.method_url(method))
-            .bearer_auth(token.expose_secret())
-            .json(body)
-            .send()
+        self.request(method, token, |request| request.json(body))
             .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        let response = check_status(response)?;
-        let answer: Value = response
-            .json()
-            .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        decode_envelope(answer)
     }
 }

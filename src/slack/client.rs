@@ -1,8 +1,12 @@
-use std::time::Duration;
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
 
-use reqwest::{Response, StatusCode, header::RETRY_AFTER};
+use reqwest::{RequestBuilder, Response, StatusCode, header::RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, de::DeserializeOwned};
+use tracing::{Instrument, field::Empty};
 use url::Url;
 
 use super::SlackError;
@@ -90,13 +94,25 @@ impl SlackClient {
         token: &SecretString,
         form: &[(&str, &str)],
     ) -> Result<T, SlackError> {
+        self.request(method, token, |request| request.form(form))
+            .await
+    }
+
+    /// Calls a Web API method with the body `with_body` puts on the request (a form or
+    /// JSON) and decodes the `ok: true` answer.
+    pub(crate) async fn request<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        token: &SecretString,
+        with_body: impl FnOnce(RequestBuilder) -> RequestBuilder,
+    ) -> Result<T, SlackError> {
         // Within an RPC, an answer after the caller's deadline is no use to anyone.
         let call = async {
-            let response = self
+            let request = self
                 .http
                 .post(self.method_url(method))
-                .bearer_auth(token.expose_secret())
-                .form(form)
+                .bearer_auth(token.expose_secret());
+            let response = with_body(request)
                 .send()
                 .await
                 .map_err(|e| SlackError::from_transport(&e))?;
@@ -106,11 +122,43 @@ impl SlackClient {
                 .await
                 .map_err(|e| SlackError::from_transport(&e))
         };
-        let body = crate::deadline::within(call)
-            .await
-            .unwrap_or(Err(SlackError::Timeout))?;
-        decode_envelope(body)
+        let call = async {
+            let body = crate::deadline::within(call)
+                .await
+                .unwrap_or(Err(SlackError::Timeout))?;
+            decode_envelope(body)
+        };
+        traced(method, call).await
     }
+}
+
+/// Runs one Web API call in a `slack.call` span that records how it ended and how long it
+/// took, so a trace shows which Slack method a slow request waited on.
+pub(crate) async fn traced<T>(
+    method: &str,
+    call: impl Future<Output = Result<T, SlackError>>,
+) -> Result<T, SlackError> {
+    let span = tracing::info_span!(
+        "slack.call",
+        otel.kind = "client",
+        slack.method = method,
+        outcome = Empty,
+        latency_ms = Empty,
+        otel.status_code = Empty,
+    );
+    let started = Instant::now();
+    let result = call.instrument(span.clone()).await;
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    match &result {
+        Ok(_) => span.record("outcome", "ok"),
+        // The exact status, where the attempt log's label groups 5xx together.
+        Err(SlackError::Http { status }) => span.record("outcome", format!("http_{status}")),
+        Err(err) => span.record("outcome", err.label()),
+    };
+    if result.is_err() {
+        span.record("otel.status_code", "ERROR");
+    }
+    result
 }
 
 /// `response_metadata` of a paged answer (`conversations.list`, `.history`, `.replies`).
@@ -158,7 +206,7 @@ pub(crate) fn decode_envelope<T: DeserializeOwned>(
             .and_then(serde_json::Value::as_str)
             .unwrap_or("unknown_error")
             .to_owned();
-        return Err(SlackError::Api { code });
+        return Err(SlackError::api(code));
     }
     serde_json::from_value(body).map_err(|e| SlackError::Protocol(e.to_string()))
 }
@@ -183,12 +231,8 @@ mod tests {
         let err =
             decode_envelope::<AuthTest>(serde_json::json!({"ok": false, "error": "invalid_auth"}))
                 .unwrap_err();
-        assert_eq!(
-            err,
-            SlackError::Api {
-                code: "invalid_auth".into()
-            }
-        );
+        assert_eq!(err, SlackError::api("invalid_auth"));
+        assert_eq!(err.failure(), crate::slack::SlackFailure::TokenRevoked);
         let ok: AuthTest =
             decode_envelope(serde_json::json!({"ok": true, "bot_id": "B1", "team_id": "T1"}))
                 .unwrap();

@@ -1,12 +1,18 @@
+//! Every failed call to Slack, classified once into what it means for the caller.
+//!
+//! Slack's `ok: false` codes are read here and nowhere else: callers match on
+//! [`SlackFailure`] (and [`ChannelProblem`]), never on Slack's strings. The code itself is
+//! kept only as a label for logs, metrics, the attempt log and `last_error`.
+
 use std::time::Duration;
 
 /// One failed call to Slack.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SlackError {
     /// HTTP 200 with `ok: false`.
-    #[error("slack answered {code}")]
-    Api { code: String },
-    /// HTTP 429 (or a rate-limit error code): wait `retry_after` before calling again.
+    #[error("slack answered {}", .0.code)]
+    Api(ApiError),
+    /// HTTP 429: wait `retry_after` before calling again.
     #[error("slack rate limited the call; retry after {retry_after:?}")]
     RateLimited { retry_after: Duration },
     /// Any other non-200 HTTP status.
@@ -21,50 +27,129 @@ pub enum SlackError {
     Protocol(String),
 }
 
-/// What a failure means for the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlackErrorClass {
-    /// Try again later (5xx, timeouts, connection errors, Slack's own transient codes).
-    Retryable,
-    /// Wait for Retry-After; not a failed attempt.
-    RateLimited,
-    /// The token is dead: the integration needs a reconnect.
-    NeedsReconnect,
-    /// The token expired: refresh it, then retry.
-    TokenExpired,
-    /// The channel is gone, archived or we are not in it.
-    ChannelProblem,
-    /// Retrying will not help.
-    Permanent,
+/// Slack's `ok: false` answer: its code as sent, and what it means (read once, at
+/// construction, so the two cannot disagree).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    code: String,
+    failure: SlackFailure,
 }
 
-/// Slack's rate-limit codes: the docs spell it both ways.
-const RATE_LIMIT_CODES: &[&str] = &["ratelimited", "rate_limited", "message_limit_exceeded"];
+/// What a failure means, for callers to match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlackFailure {
+    /// `oauth.v2.access` refused the authorization code.
+    InvalidCode,
+    /// The refresh token is dead: the integration needs a reconnect.
+    InvalidRefreshToken,
+    /// The access token expired: refresh it, then retry.
+    TokenExpired,
+    /// The access token is dead (revoked, app uninstalled, account gone): reconnect.
+    TokenRevoked,
+    /// The channel cannot take the call.
+    Channel(ChannelProblem),
+    /// `chat.update` / `chat.delete` found no such message.
+    MessageNotFound,
+    /// Slow down. `retry_after` is Slack's Retry-After (HTTP 429); Slack's rate-limit
+    /// codes in an `ok: false` answer come without one.
+    RateLimited { retry_after: Option<Duration> },
+    /// Try again later: 5xx, timeouts, connection errors, Slack's own transient codes.
+    Retryable,
+    /// Anything else: retrying will not help.
+    Rejected,
+}
+
+/// Why a channel refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelProblem {
+    NotFound,
+    Archived,
+    /// The bot is not a member (it was removed, or never joined).
+    NotInChannel,
+    /// A private channel, DM or other kind the method does not take.
+    NotPublic,
+}
+
+/// Slack's codes that mean something to switchboard, each spelled once. The rate-limit
+/// code is spelled both ways in Slack's docs.
+const KNOWN_CODES: &[(&str, SlackFailure)] = &[
+    ("invalid_code", SlackFailure::InvalidCode),
+    ("invalid_refresh_token", SlackFailure::InvalidRefreshToken),
+    ("token_expired", SlackFailure::TokenExpired),
+    ("invalid_auth", SlackFailure::TokenRevoked),
+    ("token_revoked", SlackFailure::TokenRevoked),
+    ("account_inactive", SlackFailure::TokenRevoked),
+    ("not_authed", SlackFailure::TokenRevoked),
+    ("app_uninstalled", SlackFailure::TokenRevoked),
+    (
+        "channel_not_found",
+        SlackFailure::Channel(ChannelProblem::NotFound),
+    ),
+    (
+        "is_archived",
+        SlackFailure::Channel(ChannelProblem::Archived),
+    ),
+    (
+        "not_in_channel",
+        SlackFailure::Channel(ChannelProblem::NotInChannel),
+    ),
+    (
+        "method_not_supported_for_channel_type",
+        SlackFailure::Channel(ChannelProblem::NotPublic),
+    ),
+    ("message_not_found", SlackFailure::MessageNotFound),
+    (
+        "ratelimited",
+        SlackFailure::RateLimited { retry_after: None },
+    ),
+    (
+        "rate_limited",
+        SlackFailure::RateLimited { retry_after: None },
+    ),
+    (
+        "message_limit_exceeded",
+        SlackFailure::RateLimited { retry_after: None },
+    ),
+    ("fatal_error", SlackFailure::Retryable),
+    ("internal_error", SlackFailure::Retryable),
+    ("request_timeout", SlackFailure::Retryable),
+    ("service_unavailable", SlackFailure::Retryable),
+];
+
+impl ApiError {
+    /// Slack's code, as sent.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+}
+
+impl SlackFailure {
+    /// Whether trying again later may succeed: Slack may not even have seen the call.
+    pub fn is_transient(self) -> bool {
+        matches!(self, Self::Retryable | Self::RateLimited { .. })
+    }
+}
 
 impl SlackError {
-    pub fn class(&self) -> SlackErrorClass {
+    /// An `ok: false` answer, classified.
+    pub fn api(code: impl Into<String>) -> Self {
+        let code = code.into();
+        let failure = KNOWN_CODES
+            .iter()
+            .find(|(known, _)| *known == code)
+            .map_or(SlackFailure::Rejected, |(_, failure)| *failure);
+        Self::Api(ApiError { code, failure })
+    }
+
+    pub fn failure(&self) -> SlackFailure {
         match self {
-            Self::RateLimited { .. } => SlackErrorClass::RateLimited,
-            Self::Http { status } if *status >= 500 => SlackErrorClass::Retryable,
-            Self::Http { .. } => SlackErrorClass::Permanent,
-            Self::Timeout | Self::Connect | Self::Protocol(_) => SlackErrorClass::Retryable,
-            Self::Api { code } => match code.as_str() {
-                c if RATE_LIMIT_CODES.contains(&c) => SlackErrorClass::RateLimited,
-                "invalid_auth"
-                | "token_revoked"
-                | "account_inactive"
-                | "not_authed"
-                | "app_uninstalled"
-                | "invalid_refresh_token" => SlackErrorClass::NeedsReconnect,
-                "token_expired" => SlackErrorClass::TokenExpired,
-                "channel_not_found" | "is_archived" | "not_in_channel" => {
-                    SlackErrorClass::ChannelProblem
-                }
-                "fatal_error" | "internal_error" | "request_timeout" | "service_unavailable" => {
-                    SlackErrorClass::Retryable
-                }
-                _ => SlackErrorClass::Permanent,
+            Self::Api(api) => api.failure,
+            Self::RateLimited { retry_after } => SlackFailure::RateLimited {
+                retry_after: Some(*retry_after),
             },
+            Self::Http { status } if *status >= 500 => SlackFailure::Retryable,
+            Self::Http { .. } => SlackFailure::Rejected,
+            Self::Timeout | Self::Connect | Self::Protocol(_) => SlackFailure::Retryable,
         }
     }
 
@@ -72,7 +157,7 @@ impl SlackError {
     /// or `http_5xx` / `timeout` / `connection`.
     pub fn label(&self) -> String {
         match self {
-            Self::Api { code } => code.clone(),
+            Self::Api(api) => api.code.clone(),
             Self::RateLimited { .. } => "ratelimited".into(),
             Self::Http { status } if *status >= 500 => "http_5xx".into(),
             Self::Http { status } => format!("http_{status}"),
@@ -103,31 +188,56 @@ impl SlackError {
 mod tests {
     use super::*;
 
-    fn api(code: &str) -> SlackError {
-        SlackError::Api { code: code.into() }
+    fn failure(code: &str) -> SlackFailure {
+        SlackError::api(code).failure()
     }
 
     #[test]
-    fn classification() {
+    fn codes_are_classified_once() {
+        assert_eq!(failure("token_revoked"), SlackFailure::TokenRevoked);
+        assert_eq!(failure("invalid_auth"), SlackFailure::TokenRevoked);
+        assert_eq!(failure("invalid_code"), SlackFailure::InvalidCode);
         assert_eq!(
-            api("token_revoked").class(),
-            SlackErrorClass::NeedsReconnect
+            failure("invalid_refresh_token"),
+            SlackFailure::InvalidRefreshToken
         );
-        assert_eq!(api("invalid_auth").class(), SlackErrorClass::NeedsReconnect);
-        assert_eq!(api("rate_limited").class(), SlackErrorClass::RateLimited);
-        assert_eq!(api("ratelimited").class(), SlackErrorClass::RateLimited);
-        assert_eq!(api("is_archived").class(), SlackErrorClass::ChannelProblem);
-        assert_eq!(api("fatal_error").class(), SlackErrorClass::Retryable);
-        assert_eq!(api("invalid_code").class(), SlackErrorClass::Permanent);
+        assert_eq!(failure("token_expired"), SlackFailure::TokenExpired);
+        let unpaced = SlackFailure::RateLimited { retry_after: None };
+        assert_eq!(failure("rate_limited"), unpaced);
+        assert_eq!(failure("ratelimited"), unpaced);
         assert_eq!(
-            SlackError::Http { status: 503 }.class(),
-            SlackErrorClass::Retryable
+            failure("is_archived"),
+            SlackFailure::Channel(ChannelProblem::Archived)
         );
         assert_eq!(
-            SlackError::Http { status: 404 }.class(),
-            SlackErrorClass::Permanent
+            failure("method_not_supported_for_channel_type"),
+            SlackFailure::Channel(ChannelProblem::NotPublic)
         );
-        assert_eq!(SlackError::Timeout.class(), SlackErrorClass::Retryable);
+        assert_eq!(failure("message_not_found"), SlackFailure::MessageNotFound);
+        assert_eq!(failure("fatal_error"), SlackFailure::Retryable);
+        assert_eq!(failure("no_text"), SlackFailure::Rejected);
+    }
+
+    #[test]
+    fn transport_failures() {
+        assert_eq!(
+            SlackError::Http { status: 503 }.failure(),
+            SlackFailure::Retryable
+        );
+        assert_eq!(
+            SlackError::Http { status: 404 }.failure(),
+            SlackFailure::Rejected
+        );
+        assert_eq!(SlackError::Timeout.failure(), SlackFailure::Retryable);
+        let wait = Duration::from_secs(7);
+        assert_eq!(
+            SlackError::RateLimited { retry_after: wait }.failure(),
+            SlackFailure::RateLimited {
+                retry_after: Some(wait)
+            }
+        );
+        assert!(SlackFailure::Retryable.is_transient());
+        assert!(!SlackFailure::TokenRevoked.is_transient());
     }
 
     #[test]
@@ -135,6 +245,10 @@ mod tests {
         assert_eq!(SlackError::Http { status: 502 }.label(), "http_5xx");
         assert_eq!(SlackError::Timeout.label(), "timeout");
         assert_eq!(SlackError::Connect.label(), "connection");
-        assert_eq!(api("channel_not_found").label(), "channel_not_found");
+        assert_eq!(
+            SlackError::api("channel_not_found").label(),
+            "channel_not_found"
+        );
+        assert_eq!(SlackError::api("no_text").label(), "no_text");
     }
 }

@@ -20,7 +20,7 @@ use url::Url;
 
 use super::{
     SlackClient, SlackError,
-    client::{check_status, decode_envelope},
+    client::{check_status, decode_envelope, traced},
 };
 use crate::{config::SlackConfig, domain::Installation};
 
@@ -114,13 +114,16 @@ impl SlackOAuth {
     /// `oauth.v2.access` with an authorization code.
     pub async fn exchange_code(&self, code: &str) -> Result<OAuthGrant, SlackError> {
         let http = self.slack.http().clone();
-        let response = self
-            .client
-            .exchange_code(AuthorizationCode::new(code.to_owned()))
-            .request_async(&move |request| send(http.clone(), request))
-            .await
-            .map_err(from_oauth_error)?;
-        grant_from(response)
+        let exchange = async {
+            let response = self
+                .client
+                .exchange_code(AuthorizationCode::new(code.to_owned()))
+                .request_async(&move |request| send(http.clone(), request))
+                .await
+                .map_err(from_oauth_error)?;
+            grant_from(response)
+        };
+        traced("oauth.v2.access", exchange).await
     }
 }
 
@@ -156,19 +159,22 @@ impl SlackOAuth {
             ("client_id", self.client_id.as_str()),
             ("client_secret", self.client_secret.expose_secret()),
         ];
-        let response = self
-            .slack
-            .http()
-            .post(self.slack.method_url("oauth.v2.access"))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        let body: serde_json::Value = check_status(response)?
-            .json()
-            .await
-            .map_err(|e| SlackError::from_transport(&e))?;
-        let answer: RefreshAnswer = decode_envelope(body)?;
+        let call = async {
+            let response = self
+                .slack
+                .http()
+                .post(self.slack.method_url("oauth.v2.access"))
+                .form(&form)
+                .send()
+                .await
+                .map_err(|e| SlackError::from_transport(&e))?;
+            let body: serde_json::Value = check_status(response)?
+                .json()
+                .await
+                .map_err(|e| SlackError::from_transport(&e))?;
+            decode_envelope::<RefreshAnswer>(body)
+        };
+        let answer = traced("oauth.v2.access", call).await?;
         Ok(RefreshedTokens {
             access_token: SecretString::from(answer.access_token),
             refresh_token: answer.refresh_token.map(SecretString::from),
@@ -212,9 +218,7 @@ fn from_oauth_error(err: RequestTokenError<SlackError, BasicErrorResponse>) -> S
                 Err(_) => SlackError::Protocol(parse_error.to_string()),
             }
         }
-        RequestTokenError::ServerResponse(e) => SlackError::Api {
-            code: e.error().as_ref().to_owned(),
-        },
+        RequestTokenError::ServerResponse(e) => SlackError::api(e.error().as_ref()),
         RequestTokenError::Other(message) => SlackError::Protocol(message),
     }
 }

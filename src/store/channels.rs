@@ -7,7 +7,9 @@ use super::{
     audit::{self, AuditAction},
     event_log, retrying,
 };
-use crate::domain::{ChannelId, EventPayload, Integration, IntegrationId, SlackChannel};
+use crate::domain::{
+    ChannelId, ChannelState, EventPayload, Integration, IntegrationId, SlackChannel,
+};
 
 impl Store {
     /// The access token of an integration, as stored (encrypted).
@@ -78,12 +80,13 @@ impl Store {
                 "INSERT INTO notification_channels (integration_id, channel_id, channel_name)
                  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM integrations WHERE id = $1)
                  ON CONFLICT (integration_id) DO UPDATE SET channel_id = EXCLUDED.channel_id,
-                     channel_name = EXCLUDED.channel_name, state = 'ready', set_time = now(),
+                     channel_name = EXCLUDED.channel_name, state = $4, set_time = now(),
                      update_time = now()",
             )
             .bind(integration.id.as_uuid())
             .bind(channel.as_str())
             .bind(channel_name)
+            .bind(ChannelState::Ready)
             .execute(&mut *tx)
             .await?;
             if stored.rows_affected() == 0 {

@@ -1,11 +1,13 @@
 //! The outbox as the RPCs see it: enqueue (idempotent), read, list.
 
+use super::{Store, StoreError, codec::MESSAGE_KINDS, retrying};
+use crate::domain::{
+    ChannelId, ChannelState, Condition, Delivery, DeliveryId, DeliveryKind, DeliveryState,
+    IntegrationId, InternalMessageId, MessageType, TeamId, WorkspaceId,
+};
+use crate::telemetry::TraceContext;
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
-use uuid::Uuid;
-
-use super::{Store, StoreError, retrying};
-use crate::domain::{Delivery, DeliveryKind, DeliveryState, IntegrationId};
 
 /// `pg_notify` channel that wakes delivery workers.
 pub const OUTBOX_CHANNEL: &str = "switchboard_outbox";
@@ -14,16 +16,17 @@ pub(super) const DELIVERY_COLUMNS: &str = "id, integration_id, team_id, kind, in
     parent_internal_message_id, message_type, state, channel_id, slack_ts, thread_ts, attempts, \
     last_error, create_time, next_attempt_time, sent_time";
 
+/// A delivery as stored: its enums and UUIDs decoded by the codec, its text ids as read.
 #[derive(FromRow)]
 pub(super) struct DeliveryRow {
-    id: Uuid,
-    integration_id: Uuid,
+    id: DeliveryId,
+    integration_id: IntegrationId,
     team_id: String,
-    kind: String,
+    kind: DeliveryKind,
     internal_message_id: String,
     parent_internal_message_id: Option<String>,
     message_type: Option<String>,
-    state: String,
+    state: DeliveryState,
     channel_id: String,
     slack_ts: Option<String>,
     thread_ts: Option<String>,
@@ -34,50 +37,52 @@ pub(super) struct DeliveryRow {
     sent_time: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<DeliveryRow> for Delivery {
-    type Error = StoreError;
-
-    fn try_from(row: DeliveryRow) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| {
-            StoreError::Internal(sqlx::Error::Decode(
-                format!("delivery {}: unknown {what}", row.id).into(),
-            ))
-        };
-        Ok(Delivery {
+/// Nothing can fail here: the codec refused unknown enum spellings while decoding, and the
+/// text ids were parsed on their way in.
+impl From<DeliveryRow> for Delivery {
+    fn from(row: DeliveryRow) -> Self {
+        Delivery {
             id: row.id,
-            integration_id: IntegrationId::from_uuid(row.integration_id),
-            team_id: row.team_id,
-            kind: DeliveryKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
-            internal_message_id: row.internal_message_id,
-            parent_internal_message_id: row.parent_internal_message_id,
-            message_type: row.message_type,
-            state: DeliveryState::parse(&row.state).ok_or_else(|| corrupt("state"))?,
-            channel_id: row.channel_id,
+            integration_id: row.integration_id,
+            team_id: TeamId::from_trusted(row.team_id),
+            kind: row.kind,
+            internal_message_id: InternalMessageId::from_trusted(row.internal_message_id),
+            parent_internal_message_id: row
+                .parent_internal_message_id
+                .map(InternalMessageId::from_trusted),
+            message_type: row.message_type.map(MessageType::from_trusted),
+            state: row.state,
+            channel_id: ChannelId::from_trusted(row.channel_id),
             slack_ts: row.slack_ts,
             thread_ts: row.thread_ts,
             attempts: row.attempts,
-            last_error: row.last_error,
+            last_error: row.last_error.map(|raw| {
+                let Ok(failure) = raw.parse();
+                failure
+            }),
             create_time: row.create_time,
             next_attempt_time: row.next_attempt_time,
             sent_time: row.sent_time,
-        })
+        }
     }
 }
 
 pub struct NewDelivery {
-    pub id: Uuid,
+    pub id: DeliveryId,
     pub integration_id: IntegrationId,
-    pub team_id: String,
-    pub workspace_id: String,
-    pub channel_id: String,
+    pub team_id: TeamId,
+    pub workspace_id: WorkspaceId,
+    pub channel_id: ChannelId,
     pub kind: DeliveryKind,
-    pub internal_message_id: String,
-    pub parent_internal_message_id: Option<String>,
-    pub message_type: Option<String>,
+    pub internal_message_id: InternalMessageId,
+    pub parent_internal_message_id: Option<InternalMessageId>,
+    pub message_type: Option<MessageType>,
     pub payload: serde_json::Value,
     pub payload_hash: Vec<u8>,
     /// For an update or delete: the post or reply it changes.
-    pub target_delivery_id: Option<Uuid>,
+    pub target_delivery_id: Option<DeliveryId>,
+    /// The trace of the call that queued it: its attempts continue that trace.
+    pub trace: Option<TraceContext>,
 }
 
 pub enum Enqueued {
@@ -91,20 +96,22 @@ pub enum Enqueued {
 /// A post before the integration's channel is known (SendMessage's hot path). Borrows
 /// the payload: the caller keeps it for the slower path.
 pub struct NewPost<'a> {
-    pub id: Uuid,
+    pub id: DeliveryId,
     pub integration_id: IntegrationId,
-    pub internal_message_id: String,
-    pub message_type: Option<String>,
+    pub internal_message_id: InternalMessageId,
+    pub message_type: Option<MessageType>,
     pub payload: &'a serde_json::Value,
     pub payload_hash: Vec<u8>,
+    /// The trace of the call that queued it: its attempts continue that trace.
+    pub trace: Option<TraceContext>,
 }
 
 /// The lane bookkeeping of a committed delivery, and the delivery as stored.
 pub(super) async fn finish_enqueue(
     conn: &mut PgConnection,
-    id: Uuid,
-    workspace_id: &str,
-    channel_id: &str,
+    id: DeliveryId,
+    workspace_id: &WorkspaceId,
+    channel_id: &ChannelId,
 ) -> Result<Delivery, StoreError> {
     // An empty lane becomes due now (and the workers are woken); a busy one keeps its
     // head's time and needs no wake-up. NOTIFY serializes commits, so it is only sent
@@ -132,16 +139,16 @@ pub(super) async fn finish_enqueue(
 async fn existing(
     conn: &mut PgConnection,
     integration_id: IntegrationId,
-    internal_message_id: &str,
+    internal_message_id: &InternalMessageId,
     payload_hash: &[u8],
-    team: Option<&str>,
+    team: Option<&TeamId>,
 ) -> Result<Option<Enqueued>, StoreError> {
-    let found: Option<(Uuid, Vec<u8>)> = sqlx::query_as(
+    let found: Option<(DeliveryId, Vec<u8>)> = sqlx::query_as(&format!(
         "SELECT id, payload_hash FROM deliveries
-         WHERE integration_id = $1 AND internal_message_id = $2 AND kind IN ('post', 'reply')
-           AND ($3::text IS NULL OR team_id = $3)",
-    )
-    .bind(integration_id.as_uuid())
+         WHERE integration_id = $1 AND internal_message_id = $2 AND kind IN {MESSAGE_KINDS}
+           AND ($3::text IS NULL OR team_id = $3)"
+    ))
+    .bind(integration_id)
     .bind(internal_message_id)
     .bind(team)
     .fetch_optional(&mut *conn)
@@ -161,7 +168,7 @@ async fn existing(
 
 pub(super) async fn fetch(
     conn: &mut PgConnection,
-    id: Uuid,
+    id: DeliveryId,
 ) -> Result<Option<Delivery>, StoreError> {
     let row: Option<DeliveryRow> = sqlx::query_as(&format!(
         "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"
@@ -169,35 +176,37 @@ pub(super) async fn fetch(
     .bind(id)
     .fetch_optional(conn)
     .await?;
-    row.map(Delivery::try_from).transpose()
+    Ok(row.map(Delivery::from))
 }
 
 /// Inserts the delivery; `None` when a post or reply with its message id exists.
 pub(super) async fn insert(
     conn: &mut PgConnection,
     new: &NewDelivery,
-) -> Result<Option<Uuid>, StoreError> {
-    Ok(sqlx::query_scalar(
+) -> Result<Option<DeliveryId>, StoreError> {
+    Ok(sqlx::query_scalar(&format!(
         "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
              kind, internal_message_id, parent_internal_message_id, message_type,
-             payload, payload_hash, target_delivery_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             payload, payload_hash, target_delivery_id, traceparent, tracestate)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (integration_id, internal_message_id)
-             WHERE kind IN ('post', 'reply') DO NOTHING
-         RETURNING id",
-    )
+             WHERE kind IN {MESSAGE_KINDS} DO NOTHING
+         RETURNING id"
+    ))
     .bind(new.id)
-    .bind(new.integration_id.as_uuid())
+    .bind(new.integration_id)
     .bind(&new.team_id)
     .bind(&new.workspace_id)
     .bind(&new.channel_id)
-    .bind(new.kind.as_str())
+    .bind(new.kind)
     .bind(&new.internal_message_id)
     .bind(&new.parent_internal_message_id)
     .bind(&new.message_type)
     .bind(&new.payload)
     .bind(&new.payload_hash)
     .bind(new.target_delivery_id)
+    .bind(new.trace.as_ref().map(|t| &t.traceparent))
+    .bind(new.trace.as_ref().and_then(|t| t.tracestate.as_ref()))
     .fetch_optional(conn)
     .await?)
 }
@@ -235,33 +244,46 @@ impl Store {
     pub async fn enqueue_post(
         &self,
         post: &NewPost<'_>,
-        team: Option<&str>,
+        team: Option<&TeamId>,
     ) -> Result<Option<Enqueued>, StoreError> {
         retrying("enqueue_post", || async move {
             let mut tx = self.pool.begin().await?;
-            let inserted: Option<(Uuid, String, String)> = sqlx::query_as(
+            let inserted: Option<(DeliveryId, String, String)> = sqlx::query_as(&format!(
                 "INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
-                     kind, internal_message_id, message_type, payload, payload_hash)
-                 SELECT $1, i.id, i.team_id, i.workspace_id, i.nc_channel_id, 'post', $3, $4, $5, $6
+                     kind, internal_message_id, message_type, payload, payload_hash,
+                     traceparent, tracestate)
+                 SELECT $1, i.id, i.team_id, i.workspace_id, i.nc_channel_id, $8, $3, $4, $5, $6,
+                        $11, $12
                  FROM integrations_with_channel i
-                 WHERE i.id = $2 AND i.enabled AND i.condition = 'healthy' AND i.nc_state = 'ready'
+                 WHERE i.id = $2 AND i.enabled AND i.condition = $9 AND i.nc_state = $10
                    AND ($7::text IS NULL OR i.team_id = $7)
                  ON CONFLICT (integration_id, internal_message_id)
-                     WHERE kind IN ('post', 'reply') DO NOTHING
-                 RETURNING id, workspace_id, channel_id",
-            )
+                     WHERE kind IN {MESSAGE_KINDS} DO NOTHING
+                 RETURNING id, workspace_id, channel_id"
+            ))
             .bind(post.id)
-            .bind(post.integration_id.as_uuid())
+            .bind(post.integration_id)
             .bind(&post.internal_message_id)
             .bind(&post.message_type)
             .bind(post.payload)
             .bind(&post.payload_hash)
             .bind(team)
+            .bind(DeliveryKind::Post)
+            .bind(Condition::Healthy)
+            .bind(ChannelState::Ready)
+            .bind(post.trace.as_ref().map(|t| &t.traceparent))
+            .bind(post.trace.as_ref().and_then(|t| t.tracestate.as_ref()))
             .fetch_optional(&mut *tx)
             .await?;
             let outcome = match inserted {
                 Some((id, workspace, channel)) => Some(Enqueued::Created(
-                    finish_enqueue(&mut tx, id, &workspace, &channel).await?,
+                    finish_enqueue(
+                        &mut tx,
+                        id,
+                        &WorkspaceId::from_trusted(workspace),
+                        &ChannelId::from_trusted(channel),
+                    )
+                    .await?,
                 )),
                 None => {
                     existing(
@@ -280,7 +302,7 @@ impl Store {
         .await
     }
 
-    pub async fn get_delivery(&self, id: Uuid) -> Result<Option<Delivery>, StoreError> {
+    pub async fn get_delivery(&self, id: DeliveryId) -> Result<Option<Delivery>, StoreError> {
         retrying("get_delivery", || async move {
             let mut conn = self.pool.acquire().await?;
             fetch(&mut conn, id).await
@@ -292,19 +314,19 @@ impl Store {
     pub async fn find_message(
         &self,
         integration_id: IntegrationId,
-        internal_message_id: &str,
+        internal_message_id: &InternalMessageId,
     ) -> Result<Option<Delivery>, StoreError> {
         retrying("find_message", || async move {
             let row: Option<DeliveryRow> = sqlx::query_as(&format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries
                  WHERE integration_id = $1 AND internal_message_id = $2
-                   AND kind IN ('post', 'reply')"
+                   AND kind IN {MESSAGE_KINDS}"
             ))
-            .bind(integration_id.as_uuid())
+            .bind(integration_id)
             .bind(internal_message_id)
             .fetch_optional(&self.pool)
             .await?;
-            row.map(Delivery::try_from).transpose()
+            Ok(row.map(Delivery::from))
         })
         .await
     }
@@ -313,16 +335,16 @@ impl Store {
         &self,
         integration_id: IntegrationId,
         state: Option<DeliveryState>,
-        after: Option<(DateTime<Utc>, Uuid)>,
+        after: Option<(DateTime<Utc>, DeliveryId)>,
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
         retrying("list_deliveries", || async move {
             let mut query = QueryBuilder::<Postgres>::new(format!(
                 "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE integration_id = "
             ));
-            query.push_bind(integration_id.as_uuid());
+            query.push_bind(integration_id);
             if let Some(state) = state {
-                query.push(" AND state = ").push_bind(state.as_str());
+                query.push(" AND state = ").push_bind(state);
             }
             if let Some((time, id)) = after {
                 query
@@ -336,7 +358,7 @@ impl Store {
                 .push(" ORDER BY create_time, id LIMIT ")
                 .push_bind(limit);
             let rows: Vec<DeliveryRow> = query.build_query_as().fetch_all(&self.pool).await?;
-            rows.into_iter().map(Delivery::try_from).collect()
+            Ok(rows.into_iter().map(Delivery::from).collect())
         })
         .await
     }

@@ -7,7 +7,14 @@ use super::{
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
 };
-use crate::domain::{Delivery, DeliveryKind};
+use crate::domain::{Delivery, DeliveryId, DeliveryKind, DeliveryState};
+
+/// The states of an earlier delete that a second one answers with: it is going out, or out.
+const DELETE_UNDER_WAY: [DeliveryState; 3] = [
+    DeliveryState::Queued,
+    DeliveryState::Retrying,
+    DeliveryState::Sent,
+];
 
 impl Store {
     /// Queues an update or delete, under `request` when the caller gave a request id.
@@ -24,7 +31,7 @@ impl Store {
                     Seen::Reused => return Ok(Idempotent::Reused),
                     Seen::Repeat(made) => {
                         let first = match made {
-                            Some(id) => fetch(&mut tx, id).await?,
+                            Some(id) => fetch(&mut tx, DeliveryId::from_uuid(id)).await?,
                             None => None,
                         };
                         return first
@@ -42,11 +49,12 @@ impl Store {
                         .await?;
                     sqlx::query_scalar(
                         "SELECT id FROM deliveries
-                         WHERE target_delivery_id = $1 AND kind = 'delete'
-                           AND state IN ('queued', 'retrying', 'sent')
+                         WHERE target_delivery_id = $1 AND kind = $2 AND state = ANY($3)
                          ORDER BY seq LIMIT 1",
                     )
                     .bind(target)
+                    .bind(DeliveryKind::Delete)
+                    .bind(&DELETE_UNDER_WAY[..])
                     .fetch_optional(&mut *tx)
                     .await?
                 }
@@ -63,7 +71,7 @@ impl Store {
             }
             .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?;
             if let Some(key) = request {
-                requests::answer(&mut tx, key, delivery.id).await?;
+                requests::answer(&mut tx, key, delivery.id.as_uuid()).await?;
             }
             tx.commit().await?;
             Ok(Idempotent::Done(delivery))

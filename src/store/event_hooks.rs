@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{StoreError, event_log::append_for};
 use crate::domain::{
-    Condition, EventPayload, IntegrationId, IntegrationStatus, TeamId,
+    Condition, DeliveryId, EventPayload, IntegrationId, IntegrationStatus, TeamId,
     event::{
         ChannelStateChanged, DeliveryFailed, DeliverySent, IntegrationStatusChanged, status_name,
     },
@@ -129,7 +129,7 @@ pub async fn condition_changes(
 /// on the delivery's hot path.
 pub async fn delivery_finished(
     conn: &mut PgConnection,
-    delivery: Uuid,
+    delivery: DeliveryId,
     outcome: &super::Outcome,
 ) -> Result<(), StoreError> {
     if !matches!(

@@ -8,7 +8,7 @@ use super::{
     event_hooks::{self, CHANNEL_CHANGE, ConditionChange},
     retrying,
 };
-use crate::domain::{ChannelState, IntegrationId, TeamId};
+use crate::domain::{ChannelState, Condition, IntegrationId, TeamId};
 
 /// How long handled event ids are remembered (Slack retries for about five minutes).
 const REMEMBER_EVENTS: &str = "1 day";
@@ -74,10 +74,10 @@ impl Store {
             let revoked: Vec<ConditionChange> = sqlx::query_as(
                 "WITH old AS (SELECT id, enabled, condition FROM integrations
                      WHERE workspace_id = $1 AND date_trunc('second', connect_time) <= $3
-                       AND condition <> 'revoked'
+                       AND condition <> $5
                        AND ($4::text[] IS NULL OR bot_user_id = ANY($4))
                      FOR UPDATE)
-                 UPDATE integrations i SET condition = 'revoked', status_reason = $2, update_time = now()
+                 UPDATE integrations i SET condition = $5, status_reason = $2, update_time = now()
                  FROM old WHERE i.id = old.id
                  RETURNING i.id, i.team_id, old.enabled, old.condition",
             )
@@ -85,6 +85,7 @@ impl Store {
             .bind(reason)
             .bind(event_time)
             .bind(bot_users)
+            .bind(Condition::Revoked)
             .fetch_all(&mut *tx)
             .await?;
             event_hooks::condition_changes(&mut tx, &revoked, reason).await?;
@@ -131,8 +132,8 @@ impl Store {
             ))
             .bind(workspace_id)
             .bind(channel_id)
-            .bind(state.as_str())
-            .bind(only_from.map(ChannelState::as_str))
+            .bind(state)
+            .bind(only_from)
             .bind(bot_user)
             .fetch_all(&mut *tx)
             .await?;

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::codec::PENDING_STATES;
 use super::{
     Store, StoreError,
     audit::{self, AuditAction},
@@ -10,18 +11,12 @@ use super::{
     oauth::{self, NewReconnect},
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
+    tokens::TokenSet,
 };
 use crate::domain::{
-    Condition, EventPayload, Installation, Integration, IntegrationId, IntegrationName, TeamId,
+    Condition, DeliveryFailure, DeliveryState, EventPayload, Installation, Integration,
+    IntegrationId, IntegrationName, TeamId,
 };
-
-/// Encrypted tokens, as stored.
-#[derive(Clone)]
-pub struct TokenSet {
-    pub access_token_enc: Vec<u8>,
-    pub refresh_token_enc: Option<Vec<u8>>,
-    pub token_expire_time: Option<DateTime<Utc>>,
-}
 
 pub struct NewIntegration {
     pub id: IntegrationId,
@@ -354,11 +349,13 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             // Queued messages of a deleted integration will never be sent.
-            sqlx::query(
-                "UPDATE deliveries SET state = 'cancelled', last_error = 'integration_deleted'
-                 WHERE integration_id = $1 AND state IN ('queued', 'retrying')",
-            )
+            sqlx::query(&format!(
+                "UPDATE deliveries SET state = $2, last_error = $3
+                 WHERE integration_id = $1 AND state IN {PENDING_STATES}"
+            ))
             .bind(id.as_uuid())
+            .bind(DeliveryState::Cancelled)
+            .bind(DeliveryFailure::IntegrationDeleted.to_string())
             .execute(&mut *tx)
             .await?;
             audit::record(
@@ -394,7 +391,7 @@ async fn apply_tokens_in(
     let sql = "UPDATE integrations SET access_token_enc = $3, refresh_token_enc = $4,
              token_expire_time = $5, workspace_name = $6, enterprise_id = $7,
              enterprise_name = $8, is_enterprise_install = $9, bot_user_id = $10, bot_id = $11,
-             app_id = $12, scopes = $13, condition = 'healthy', status_reason = NULL,
+             app_id = $12, scopes = $13, condition = $14, status_reason = NULL,
              connect_time = now(), update_time = now(), reconnect_count = reconnect_count + 1
          WHERE id = $1 AND workspace_id = $2
          RETURNING id";
@@ -412,6 +409,7 @@ async fn apply_tokens_in(
         .bind(&inst.bot_id)
         .bind(&inst.app_id)
         .bind(&inst.scopes)
+        .bind(Condition::Healthy)
         .fetch_optional(&mut *conn)
         .await?;
     if updated.is_none() {
@@ -456,8 +454,6 @@ fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &IntegrationFilte
         query.push(" AND enabled = ").push_bind(enabled);
     }
     if let Some(condition) = filter.condition {
-        query
-            .push(" AND condition = ")
-            .push_bind(condition.as_str());
+        query.push(" AND condition = ").push_bind(condition);
     }
 }

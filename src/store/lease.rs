@@ -9,18 +9,20 @@ use uuid::Uuid;
 
 use super::{
     Store, StoreError,
+    codec::PENDING_STATES,
     outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, interval_sql},
     retrying,
 };
+use crate::domain::{ChannelId, DeliveryId, DeliveryState, WorkspaceId};
 
 /// A lane a worker holds, as the heartbeat names it.
 #[derive(Debug, Clone)]
 pub struct HeldLane {
-    pub workspace_id: String,
-    pub channel_id: String,
+    pub workspace_id: WorkspaceId,
+    pub channel_id: ChannelId,
     pub lease_epoch: i64,
     /// The delivery being attempted in it.
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
 }
 
 /// Whether `finish` recorded the attempt.
@@ -41,7 +43,7 @@ impl Store {
         owner: Uuid,
         held: &[HeldLane],
         terms: LeaseTerms,
-    ) -> Result<Vec<Uuid>, StoreError> {
+    ) -> Result<Vec<DeliveryId>, StoreError> {
         if held.is_empty() {
             return Ok(Vec::new());
         }
@@ -50,14 +52,14 @@ impl Store {
         let mut epochs = Vec::with_capacity(held.len());
         let mut ids = Vec::with_capacity(held.len());
         for lane in held {
-            workspaces.push(lane.workspace_id.as_str());
-            channels.push(lane.channel_id.as_str());
+            workspaces.push(&lane.workspace_id);
+            channels.push(&lane.channel_id);
             epochs.push(lane.lease_epoch);
             ids.push(lane.delivery_id);
         }
         // One statement: the lanes still ours get a new expiry, and their heads a settle
         // time past it (a delivery whose settle time was cleared is finished: left alone).
-        let renewed: Vec<Uuid> = sqlx::query_scalar(&format!(
+        let renewed: Vec<DeliveryId> = sqlx::query_scalar(&format!(
             "WITH renewed AS (
                  UPDATE channel_lanes l SET lease_expire_time = now() + interval '{lease}'
                  FROM unnest($2::text[], $3::text[], $4::bigint[], $5::uuid[])
@@ -148,22 +150,24 @@ async fn record_outcome(
 ) -> Result<(), sqlx::Error> {
     let query = match outcome {
         Outcome::Sent { ts, thread_ts } => sqlx::query(
-            "UPDATE deliveries SET state = 'sent', slack_ts = $2, thread_ts = $3,
+            "UPDATE deliveries SET state = $4, slack_ts = $2, thread_ts = $3,
                  sent_time = now(), attempts = attempts + 1, last_error = NULL,
                  attempt_start_time = NULL, settle_time = NULL
              WHERE id = $1",
         )
         .bind(head.id)
         .bind(ts)
-        .bind(thread_ts),
+        .bind(thread_ts)
+        .bind(DeliveryState::Sent),
         Outcome::Failed { error } => sqlx::query(
-            "UPDATE deliveries SET state = 'failed', last_error = $2,
+            "UPDATE deliveries SET state = $4, last_error = $2,
                  attempts = attempts + $3, attempt_start_time = NULL, settle_time = NULL
              WHERE id = $1",
         )
         .bind(head.id)
-        .bind(error)
-        .bind(i32::from(attempted)),
+        .bind(error.to_string())
+        .bind(i32::from(attempted))
+        .bind(DeliveryState::Failed),
         // The call that may have posted has ended on our side; Slack gets the grace to
         // finish what it received before anyone looks in the history.
         Outcome::Retry {
@@ -172,7 +176,7 @@ async fn record_outcome(
             counted,
             maybe_sent,
         } => sqlx::query(
-            "UPDATE deliveries SET state = CASE WHEN $4 THEN 'retrying' ELSE state END,
+            "UPDATE deliveries SET state = CASE WHEN $4 THEN $7 ELSE state END,
                  last_error = $2, next_attempt_time = $3,
                  attempts = attempts + CASE WHEN $4 THEN 1 ELSE 0 END,
                  attempt_start_time = CASE WHEN $5 THEN attempt_start_time END,
@@ -180,11 +184,12 @@ async fn record_outcome(
              WHERE id = $1",
         )
         .bind(head.id)
-        .bind(error)
+        .bind(error.to_string())
         .bind(at)
         .bind(counted)
         .bind(maybe_sent)
-        .bind(settle_grace),
+        .bind(settle_grace)
+        .bind(DeliveryState::Retrying),
         Outcome::Wait { at } => sqlx::query(
             "UPDATE deliveries SET next_attempt_time = $2, attempt_start_time = NULL,
                  settle_time = NULL
@@ -206,17 +211,17 @@ async fn record_outcome(
 /// Hands a lane (locked by the caller) back: due again when its (new) head is.
 async fn release_lane(
     conn: &mut PgConnection,
-    workspace_id: &str,
-    channel_id: &str,
+    workspace_id: &WorkspaceId,
+    channel_id: &ChannelId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query(&format!(
         "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
              next_due = (SELECT next_attempt_time FROM deliveries
                          WHERE workspace_id = $1 AND channel_id = $2
-                           AND state IN ('queued', 'retrying')
+                           AND state IN {PENDING_STATES}
                          ORDER BY seq LIMIT 1)
-         WHERE workspace_id = $1 AND channel_id = $2",
-    )
+         WHERE workspace_id = $1 AND channel_id = $2"
+    ))
     .bind(workspace_id)
     .bind(channel_id)
     .execute(conn)

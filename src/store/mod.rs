@@ -3,6 +3,7 @@
 
 mod audit;
 mod channels;
+mod codec;
 mod deliveries;
 mod edits;
 mod event_hooks;
@@ -16,23 +17,26 @@ mod outbox;
 mod requests;
 mod stats;
 mod tokens;
+mod wakeups;
 mod webhook_outbox;
 mod webhooks;
 
 use std::{future::Future, time::Duration};
 
 use sqlx::{PgPool, postgres::PgPoolOptions};
+use tracing::Instrument;
 
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use event_log::{EventFilter, EventsRead, NewEvent, StoredEvent};
-pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, TokenSet, UpdateFields};
+pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, UpdateFields};
 pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
-pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, Pace};
+pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome};
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
-pub use tokens::LockedTokens;
+pub use tokens::{LockedTokens, TokenSet};
+pub use wakeups::OutboxWakeups;
 pub use webhook_outbox::{ClaimedWebhook, WebhookFailure};
 pub use webhooks::{NewWebhook, WebhookChanges};
 
@@ -93,7 +97,33 @@ const RETRY_PAUSES: &[Duration] = &[
 /// `op` must be safe to repeat: each call is one whole transaction or one statement.
 /// Within a call, no try outlasts the call's deadline and no retry starts that could not
 /// finish before it: the caller hears UNAVAILABLE in time instead of being cut off.
-async fn retrying<T, F, Fut>(what: &'static str, mut op: F) -> Result<T, StoreError>
+/// Every try and pause is inside one `store.<what>` span.
+async fn retrying<T, F, Fut>(what: &'static str, op: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    retry_transient(what, op)
+        .instrument(operation_span(what))
+        .await
+}
+
+/// The span of one store operation, within the work that asked for it. Background loops
+/// (a worker's claim, a sweep) poll the store outside any span: a poll is not worth a
+/// trace of its own, so there the operation records none.
+fn operation_span(what: &'static str) -> tracing::Span {
+    if tracing::Span::current().is_none() {
+        return tracing::Span::none();
+    }
+    tracing::info_span!(
+        "store",
+        otel.name = format!("store.{what}"),
+        db.system = "postgresql",
+        db.operation = what,
+    )
+}
+
+async fn retry_transient<T, F, Fut>(what: &'static str, mut op: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, StoreError>>,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{Store, StoreError, integrations::TokenSet, retrying};
+use super::{Store, StoreError, retrying, tokens::TokenSet};
 use crate::domain::{Installation, IntegrationId, TeamId};
 
 pub struct NewOAuthState {

@@ -3,7 +3,7 @@
 //! replica, in `seq` order, paced by a GCRA kept in the lane row. Every claim bumps the
 //! lane's `lease_epoch`; what a worker records afterwards is fenced by it (`lease.rs`).
 
-use std::time::Duration;
+use std::{sync::LazyLock, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
@@ -11,21 +11,15 @@ use uuid::Uuid;
 
 use super::{
     Store, StoreError,
+    codec::{MESSAGE_KINDS, PENDING_STATES},
     event_hooks::{self, CHANNEL_CHANGE},
     retrying,
 };
-use crate::domain::{ChannelState, DeliveryKind, DeliveryState, IntegrationId};
-
-/// Pace of every channel (and optionally of a whole workspace), shared through Postgres.
-#[derive(Debug, Clone, Copy)]
-pub struct Pace {
-    /// One message per `interval` per channel...
-    pub channel_interval: Duration,
-    /// ...after a burst of at most this many.
-    pub channel_burst: u32,
-    /// Optional workspace-wide cap: (interval, burst).
-    pub workspace: Option<(Duration, u32)>,
-}
+use crate::config::Pace;
+use crate::domain::{
+    ChannelId, ChannelState, Condition, DeliveryFailure, DeliveryId, DeliveryKind, DeliveryState,
+    IntegrationId, TeamId, WorkspaceId,
+};
 
 pub(super) fn interval_sql(d: Duration) -> String {
     format!("{} microseconds", d.as_micros())
@@ -45,44 +39,102 @@ pub struct LeaseTerms {
 }
 
 /// The head of a lane, handed to a worker with what it needs to send it.
-#[derive(Debug, FromRow)]
+#[derive(Debug)]
 pub struct Claimed {
-    pub id: Uuid,
+    pub id: DeliveryId,
     /// The lane's epoch this claim set: the worker's fencing token.
     pub lease_epoch: i64,
     /// An earlier attempt may still land in Slack until `settle_time`: the worker must not
     /// look in the history (nor post) before then.
     pub unsettled: bool,
     pub settle_time: Option<DateTime<Utc>>,
-    pub integration_id: Uuid,
-    pub team_id: String,
-    pub workspace_id: String,
-    pub channel_id: String,
-    pub kind: String,
+    pub integration_id: IntegrationId,
+    pub team_id: TeamId,
+    pub workspace_id: WorkspaceId,
+    pub channel_id: ChannelId,
+    pub kind: DeliveryKind,
     pub payload: serde_json::Value,
     pub attempts: i32,
     pub create_time: DateTime<Utc>,
     /// Set when an earlier attempt may have reached Slack: reconcile before posting.
     pub attempt_start_time: Option<DateTime<Utc>>,
+    /// The integration and its channel as they are now (`None`: deleted, or not set).
     pub access_token_enc: Option<Vec<u8>>,
     pub integration_enabled: Option<bool>,
-    pub integration_condition: Option<String>,
-    pub channel_state: Option<String>,
-    pub parent_state: Option<String>,
+    pub integration_condition: Option<Condition>,
+    pub channel_state: Option<ChannelState>,
+    /// For a reply: its parent.
+    pub parent_state: Option<DeliveryState>,
     pub parent_ts: Option<String>,
     pub parent_thread_ts: Option<String>,
     /// For an update or delete: the message it changes.
-    pub target_state: Option<String>,
+    pub target_state: Option<DeliveryState>,
     pub target_ts: Option<String>,
+    /// The W3C trace context of the call that queued it, if that call was traced.
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
 }
 
-impl Claimed {
-    pub fn kind(&self) -> Option<DeliveryKind> {
-        DeliveryKind::parse(&self.kind)
-    }
+/// A claimed head as `CLAIM_HEADS` reads it: its enums and UUIDs decoded by the codec, its
+/// text ids as stored.
+#[derive(FromRow)]
+struct ClaimedRow {
+    id: DeliveryId,
+    lease_epoch: i64,
+    unsettled: bool,
+    settle_time: Option<DateTime<Utc>>,
+    integration_id: IntegrationId,
+    team_id: String,
+    workspace_id: String,
+    channel_id: String,
+    kind: DeliveryKind,
+    payload: serde_json::Value,
+    attempts: i32,
+    create_time: DateTime<Utc>,
+    attempt_start_time: Option<DateTime<Utc>>,
+    access_token_enc: Option<Vec<u8>>,
+    integration_enabled: Option<bool>,
+    integration_condition: Option<Condition>,
+    channel_state: Option<ChannelState>,
+    parent_state: Option<DeliveryState>,
+    parent_ts: Option<String>,
+    parent_thread_ts: Option<String>,
+    target_state: Option<DeliveryState>,
+    target_ts: Option<String>,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+}
 
-    pub fn integration_id(&self) -> IntegrationId {
-        IntegrationId::from_uuid(self.integration_id)
+/// Nothing can fail here: unknown enum spellings were refused while decoding, and the text
+/// ids were parsed on their way into the outbox.
+impl From<ClaimedRow> for Claimed {
+    fn from(row: ClaimedRow) -> Self {
+        Claimed {
+            id: row.id,
+            lease_epoch: row.lease_epoch,
+            unsettled: row.unsettled,
+            settle_time: row.settle_time,
+            integration_id: row.integration_id,
+            team_id: TeamId::from_trusted(row.team_id),
+            workspace_id: WorkspaceId::from_trusted(row.workspace_id),
+            channel_id: ChannelId::from_trusted(row.channel_id),
+            kind: row.kind,
+            payload: row.payload,
+            attempts: row.attempts,
+            create_time: row.create_time,
+            attempt_start_time: row.attempt_start_time,
+            access_token_enc: row.access_token_enc,
+            integration_enabled: row.integration_enabled,
+            integration_condition: row.integration_condition,
+            channel_state: row.channel_state,
+            parent_state: row.parent_state,
+            parent_ts: row.parent_ts,
+            parent_thread_ts: row.parent_thread_ts,
+            target_state: row.target_state,
+            target_ts: row.target_ts,
+            traceparent: row.traceparent,
+            tracestate: row.tracestate,
+        }
     }
 }
 
@@ -94,10 +146,10 @@ pub enum Outcome {
         thread_ts: Option<String>,
     },
     /// Give up.
-    Failed { error: String },
+    Failed { error: DeliveryFailure },
     /// Try again at `at`; `counted` attempts use up the retry budget (a 429 does not).
     Retry {
-        error: String,
+        error: DeliveryFailure,
         at: DateTime<Utc>,
         counted: bool,
         /// The post may have reached Slack: reconcile before the next one.
@@ -135,20 +187,23 @@ pub struct AttemptRecord {
     pub slack_error: Option<String>,
 }
 
-const CLAIM_HEADS: &str = "
+/// The heads of the lanes just leased, with the state of what they depend on.
+static CLAIM_HEADS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "
     SELECT h.id, lane.lease_epoch, COALESCE(h.settle_time > now(), false) AS unsettled,
            h.settle_time, h.integration_id, h.team_id, h.workspace_id, h.channel_id, h.kind, h.payload,
            h.attempts, h.create_time, h.attempt_start_time,
            i.access_token_enc, i.enabled AS integration_enabled,
            i.condition AS integration_condition, nc.state AS channel_state,
            p.state AS parent_state, p.slack_ts AS parent_ts, p.thread_ts AS parent_thread_ts,
-           t.state AS target_state, t.slack_ts AS target_ts
+           t.state AS target_state, t.slack_ts AS target_ts, h.traceparent, h.tracestate
     FROM (
         SELECT DISTINCT ON (d.workspace_id, d.channel_id) d.*
         FROM deliveries d
         JOIN unnest($1::text[], $2::text[]) AS lane(workspace_id, channel_id)
           ON d.workspace_id = lane.workspace_id AND d.channel_id = lane.channel_id
-        WHERE d.state IN ('queued', 'retrying')
+        WHERE d.state IN {PENDING_STATES}
         ORDER BY d.workspace_id, d.channel_id, d.seq
     ) h
     JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS lane(workspace_id, channel_id, lease_epoch)
@@ -159,8 +214,10 @@ const CLAIM_HEADS: &str = "
     LEFT JOIN deliveries p
            ON p.integration_id = h.integration_id
           AND p.internal_message_id = h.parent_internal_message_id
-          AND p.kind IN ('post', 'reply')
-    LEFT JOIN deliveries t ON t.id = h.target_delivery_id";
+          AND p.kind IN {MESSAGE_KINDS}
+    LEFT JOIN deliveries t ON t.id = h.target_delivery_id"
+    )
+});
 
 impl Store {
     /// Leases up to `limit` due lanes whose pace allows a message now, and returns their
@@ -217,27 +274,27 @@ impl Store {
                 channels.push(channel);
                 epochs.push(epoch);
             }
-            let heads: Vec<Claimed> = sqlx::query_as(CLAIM_HEADS)
+            let heads: Vec<ClaimedRow> = sqlx::query_as(CLAIM_HEADS.as_str())
                 .bind(&workspaces)
                 .bind(&channels)
                 .bind(&epochs)
                 .fetch_all(&mut *tx)
                 .await?;
             // Lanes whose queue turned out empty (sent or cancelled meanwhile) go idle.
-            sqlx::query(
+            sqlx::query(&format!(
                 "UPDATE channel_lanes l SET next_due = NULL, lease_owner = NULL, lease_expire_time = NULL
                  FROM unnest($1::text[], $2::text[]) AS lane(workspace_id, channel_id)
                  WHERE l.workspace_id = lane.workspace_id AND l.channel_id = lane.channel_id
                    AND NOT EXISTS (SELECT 1 FROM deliveries d
                                    WHERE d.workspace_id = l.workspace_id AND d.channel_id = l.channel_id
-                                     AND d.state IN ('queued', 'retrying'))",
-            )
+                                     AND d.state IN {PENDING_STATES})"
+            ))
             .bind(&workspaces)
             .bind(&channels)
             .execute(&mut *tx)
             .await?;
             // An unsettled head is not attempted now, so its settle time stays as it is.
-            let ids: Vec<Uuid> = heads.iter().filter(|h| !h.unsettled).map(|h| h.id).collect();
+            let ids: Vec<DeliveryId> = heads.iter().filter(|h| !h.unsettled).map(|h| h.id).collect();
             sqlx::query(&format!(
                 "UPDATE deliveries SET attempt_start_time = COALESCE(attempt_start_time, now()),
                      settle_time = now() + interval '{settle}'
@@ -248,7 +305,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
-            Ok(heads)
+            Ok(heads.into_iter().map(Claimed::from).collect())
         })
         .await
     }
@@ -256,7 +313,7 @@ impl Store {
     /// Slack rate limited the workspace: no channel of it is claimed before `until`.
     pub async fn pause_workspace(
         &self,
-        workspace_id: &str,
+        workspace_id: &WorkspaceId,
         until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         retrying("pause_workspace", || async move {
@@ -280,11 +337,12 @@ impl Store {
             let mut tx = self.pool.begin().await?;
             let status = event_hooks::status_before(&mut tx, id).await?;
             sqlx::query(
-                "UPDATE integrations SET condition = 'revoked', status_reason = $2, update_time = now()
-                 WHERE id = $1 AND condition <> 'revoked'",
+                "UPDATE integrations SET condition = $3, status_reason = $2, update_time = now()
+                 WHERE id = $1 AND condition <> $3",
             )
-            .bind(id.as_uuid())
+            .bind(id)
             .bind(reason)
+            .bind(Condition::Revoked)
             .execute(&mut *tx)
             .await?;
             event_hooks::status_changed(&mut tx, id, status, reason).await?;
@@ -298,7 +356,7 @@ impl Store {
     pub async fn set_channel_state(
         &self,
         id: IntegrationId,
-        channel_id: &str,
+        channel_id: &ChannelId,
         state: ChannelState,
     ) -> Result<(), StoreError> {
         retrying("set_channel_state", || async move {
@@ -311,9 +369,9 @@ impl Store {
                  WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
                  RETURNING {CHANNEL_CHANGE}"
             ))
-            .bind(id.as_uuid())
+            .bind(id)
             .bind(channel_id)
-            .bind(state.as_str())
+            .bind(state)
             .fetch_all(&mut *tx)
             .await?;
             event_hooks::channel_changes(&mut tx, changed).await?;
@@ -326,13 +384,13 @@ impl Store {
     /// Wakes lanes that are idle although deliveries wait in them. Nothing should leave a
     /// lane so, but the outbox must not depend on that: a delivery is never stranded.
     pub async fn wake_stranded_lanes(&self) -> Result<u64, StoreError> {
-        let woken = sqlx::query(
+        let woken = sqlx::query(&format!(
             "UPDATE channel_lanes l SET next_due = now()
              WHERE next_due IS NULL
                AND EXISTS (SELECT 1 FROM deliveries d
                            WHERE d.workspace_id = l.workspace_id AND d.channel_id = l.channel_id
-                             AND d.state IN ('queued', 'retrying'))",
-        )
+                             AND d.state IN {PENDING_STATES})"
+        ))
         .execute(&self.pool)
         .await?;
         Ok(woken.rows_affected())
@@ -355,21 +413,24 @@ impl Store {
 
     /// Deliveries waiting to go out, across every replica.
     pub async fn queue_depth(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM deliveries WHERE state IN ('queued', 'retrying')",
-        )
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM deliveries WHERE state IN {PENDING_STATES}"
+        ))
         .fetch_one(&self.pool)
         .await?)
     }
 
     /// The state of a delivery, for callers waiting on it.
-    pub async fn delivery_state(&self, id: Uuid) -> Result<Option<DeliveryState>, StoreError> {
-        let state: Option<String> =
+    pub async fn delivery_state(
+        &self,
+        id: DeliveryId,
+    ) -> Result<Option<DeliveryState>, StoreError> {
+        Ok(
             sqlx::query_scalar("SELECT state FROM deliveries WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
-                .await?;
-        Ok(state.as_deref().and_then(DeliveryState::parse))
+                .await?,
+        )
     }
 }
 

@@ -2,13 +2,17 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, event_hooks, retrying};
-use crate::domain::IntegrationId;
+use super::{
+    Store, StoreError,
+    codec::{MESSAGE_KINDS, PENDING_STATES},
+    event_hooks, retrying,
+};
+use crate::domain::{Condition, DeliveryKind, DeliveryState, IntegrationId, TeamId};
 
 /// Which rows a figure counts.
 #[derive(Debug, Clone, Default)]
 pub struct StatsScope {
-    pub team_id: Option<String>,
+    pub team_id: Option<TeamId>,
     pub integration_id: Option<IntegrationId>,
 }
 
@@ -46,8 +50,8 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<MessagingStats, StoreError> {
-        let team = scope.team_id.as_deref();
-        let integration = scope.integration_id.map(|i| i.as_uuid());
+        let team = scope.team_id.as_ref();
+        let integration = scope.integration_id;
         retrying("messaging_stats", || async move {
             let window = "attempt_time >= $1 AND attempt_time < $2
                  AND ($3::text IS NULL OR team_id = $3) AND ($4::uuid IS NULL OR integration_id = $4)";
@@ -101,30 +105,33 @@ impl Store {
 
     pub async fn dashboard_stats(
         &self,
-        team_id: Option<&str>,
+        team_id: Option<&TeamId>,
     ) -> Result<DashboardStats, StoreError> {
         retrying("dashboard_stats", || async move {
             let (total, active, configured, healthy): (i64, i64, i64, i64) = sqlx::query_as(
                 "SELECT count(*),
-                        count(*) FILTER (WHERE enabled AND condition = 'healthy'),
+                        count(*) FILTER (WHERE enabled AND condition = $2),
                         count(nc_channel_id),
-                        count(*) FILTER (WHERE condition = 'healthy')
+                        count(*) FILTER (WHERE condition = $2)
                  FROM integrations_with_channel WHERE ($1::text IS NULL OR team_id = $1)",
             )
             .bind(team_id)
+            .bind(Condition::Healthy)
             .fetch_one(&self.pool)
             .await?;
-            let (messages, replies, threads, queued): (i64, i64, i64, i64) = sqlx::query_as(
+            let (messages, replies, threads, queued): (i64, i64, i64, i64) = sqlx::query_as(&format!(
                 // Messages include replies (api.md); updates and deletions are not messages.
-                "SELECT count(*) FILTER (WHERE kind IN ('post', 'reply') AND state = 'sent'
+                "SELECT count(*) FILTER (WHERE kind IN {MESSAGE_KINDS} AND state = $2
                                          AND sent_time > now() - interval '1 day'),
-                        count(*) FILTER (WHERE kind = 'reply' AND state = 'sent' AND sent_time > now() - interval '1 day'),
-                        count(DISTINCT thread_ts) FILTER (WHERE kind = 'reply' AND state = 'sent'
+                        count(*) FILTER (WHERE kind = $3 AND state = $2 AND sent_time > now() - interval '1 day'),
+                        count(DISTINCT thread_ts) FILTER (WHERE kind = $3 AND state = $2
                                                           AND sent_time > now() - interval '1 day'),
-                        count(*) FILTER (WHERE state IN ('queued', 'retrying'))
-                 FROM deliveries WHERE ($1::text IS NULL OR team_id = $1)",
-            )
+                        count(*) FILTER (WHERE state IN {PENDING_STATES})
+                 FROM deliveries WHERE ($1::text IS NULL OR team_id = $1)"
+            ))
             .bind(team_id)
+            .bind(DeliveryState::Sent)
+            .bind(DeliveryKind::Reply)
             .fetch_one(&self.pool)
             .await?;
             let duplicates: i64 = sqlx::query_scalar(
@@ -153,17 +160,17 @@ impl Store {
     /// Posts and replies created in the window, by message type.
     pub async fn message_type_breakdown(
         &self,
-        team_id: Option<&str>,
+        team_id: Option<&TeamId>,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<(String, i64)>, StoreError> {
         retrying("message_type_breakdown", || async move {
-            Ok(sqlx::query_as(
+            Ok(sqlx::query_as(&format!(
                 "SELECT COALESCE(message_type, 'unspecified'), count(*) AS n FROM deliveries
-                 WHERE kind IN ('post', 'reply') AND create_time >= $1 AND create_time < $2
+                 WHERE kind IN {MESSAGE_KINDS} AND create_time >= $1 AND create_time < $2
                    AND ($3::text IS NULL OR team_id = $3)
-                 GROUP BY 1 ORDER BY n DESC, 1",
-            )
+                 GROUP BY 1 ORDER BY n DESC, 1"
+            ))
             .bind(start)
             .bind(end)
             .bind(team_id)
@@ -177,7 +184,7 @@ impl Store {
     pub async fn record_health(
         &self,
         id: IntegrationId,
-        condition: crate::domain::Condition,
+        condition: Condition,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
         retrying("record_health", || async move {
@@ -189,8 +196,8 @@ impl Store {
                      update_time = CASE WHEN condition <> $2 THEN now() ELSE update_time END
                  WHERE id = $1",
             )
-            .bind(id.as_uuid())
-            .bind(condition.as_str())
+            .bind(id)
+            .bind(condition)
             .bind(reason)
             .execute(&mut *tx)
             .await?;

@@ -4,8 +4,16 @@
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Transaction};
 
-use super::{Store, StoreError, event_hooks, integrations::TokenSet, retrying};
+use super::{Store, StoreError, event_hooks, retrying};
 use crate::domain::{Condition, IntegrationId};
+
+/// Encrypted tokens, as stored.
+#[derive(Clone)]
+pub struct TokenSet {
+    pub access_token_enc: Vec<u8>,
+    pub refresh_token_enc: Option<Vec<u8>>,
+    pub token_expire_time: Option<DateTime<Utc>>,
+}
 
 /// An integration's tokens, locked (`FOR UPDATE`) until `save`, `mark` or drop.
 pub struct LockedTokens {
@@ -58,10 +66,11 @@ impl Store {
     ) -> Result<Vec<IntegrationId>, StoreError> {
         let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
             "SELECT id FROM integrations
-             WHERE refresh_token_enc IS NOT NULL AND token_expire_time < $1 AND condition <> 'revoked'
+             WHERE refresh_token_enc IS NOT NULL AND token_expire_time < $1 AND condition <> $2
              ORDER BY token_expire_time LIMIT 500",
         )
         .bind(before)
+        .bind(Condition::Revoked)
         .fetch_all(&self.pool)
         .await?;
         Ok(ids.into_iter().map(IntegrationId::from_uuid).collect())
@@ -77,13 +86,14 @@ async fn put_rotated(
     let status = event_hooks::status_before(&mut *conn, id).await?;
     sqlx::query(
         "UPDATE integrations SET access_token_enc = $2, refresh_token_enc = $3,
-             token_expire_time = $4, condition = 'healthy', status_reason = NULL, update_time = now()
+             token_expire_time = $4, condition = $5, status_reason = NULL, update_time = now()
          WHERE id = $1",
     )
     .bind(id.as_uuid())
     .bind(&tokens.access_token_enc)
     .bind(&tokens.refresh_token_enc)
     .bind(tokens.token_expire_time)
+    .bind(Condition::Healthy)
     .execute(&mut *conn)
     .await?;
     event_hooks::status_changed(conn, id, status, "token_refreshed").await?;
@@ -121,7 +131,7 @@ impl LockedTokens {
             "UPDATE integrations SET condition = $2, status_reason = $3, update_time = now() WHERE id = $1",
         )
         .bind(self.id.as_uuid())
-        .bind(condition.as_str())
+        .bind(condition)
         .bind(reason)
         .execute(&mut *self.tx)
         .await?;

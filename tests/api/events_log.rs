@@ -46,6 +46,19 @@ pub async fn all_events(
     }
 }
 
+/// The log once `count` events are visible: an event shows only once every transaction
+/// older than its own has ended, and other tests' transactions share the cluster.
+pub async fn visible_events(app: &TestApp, team: &str, count: usize) -> Vec<v1::Event> {
+    let mut client = events_client(app);
+    wait_for(
+        "the events to be visible",
+        Duration::from_secs(30),
+        async || all_events(&mut client, team).await.len() >= count,
+    )
+    .await;
+    all_events(&mut client, team).await
+}
+
 fn types(events: &[v1::Event]) -> Vec<&str> {
     events.iter().map(|e| e.r#type.as_str()).collect()
 }
@@ -104,7 +117,7 @@ async fn each_flow_writes_its_event_in_order() {
         .await
         .unwrap();
 
-    let events = all_events(&mut events_client(&app), "team-1").await;
+    let events = visible_events(&app, "team-1", 10).await;
     let mut seen = types(&events);
     // The failed post and the channel state it revealed are two transactions of one attempt.
     seen[4..6].sort_unstable();
@@ -190,7 +203,7 @@ async fn list_pages_filter_by_type_and_refuse_bad_input() {
         ready_integration(&app, team, &ws).await;
     }
     let mut client = events_client(&app);
-    let everything = all_events(&mut client, "").await;
+    let everything = visible_events(&app, "", 6).await;
     assert_eq!(everything.len(), 6);
     let cursors: Vec<_> = everything.iter().map(|e| e.cursor.clone()).collect();
     let mut unique = cursors.clone();
@@ -243,6 +256,7 @@ async fn a_team_jwt_sees_only_its_own_events() {
     let (own, _) = ready_integration(&app, "team-1", &ws).await;
     ready_integration(&app, "team-2", &ws).await;
     let mut client = events_client(&app);
+    visible_events(&app, "", 4).await;
 
     let mine = client
         .list_events(as_team("team-1", list("", &[], 0, "")))
@@ -313,7 +327,7 @@ async fn retention_removes_old_events_in_batches_and_expires_their_cursors() {
         ready_integration(&app, team, &ws).await;
     }
     let mut client = events_client(&app);
-    let before = all_events(&mut client, "").await;
+    let before = visible_events(&app, "", 6).await;
     // The first four events are made 40 days old.
     let old: Vec<uuid::Uuid> = before[..4].iter().map(|e| e.id.parse().unwrap()).collect();
     sqlx::query("UPDATE events SET create_time = now() - interval '40 days' WHERE id = ANY($1)")

@@ -7,17 +7,13 @@ use base64::Engine as _;
 use prost::Message;
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use slack_sim::{RunningSim, SimConfig};
 use sqlx::{Connection, PgConnection, PgPool, postgres::PgPoolOptions};
 use switchboard::{
-    config::{AuthConfig, Config, DatabaseConfig, EncryptionKey, LogFormat, SlackConfig},
-    delivery::DeliveryConfig,
-    http::HttpLimits,
+    config::{Config, LogFormat},
     proto::v1::{self, integration_service_client::IntegrationServiceClient},
-    slack_sim::{RunningSim, SimConfig},
     startup::Application,
     store::MIGRATOR,
-    store::Pace,
-    webhooks::WebhookConfig,
 };
 use tokio::sync::oneshot;
 use tonic::{Code, Request, Status, transport::Channel};
@@ -86,62 +82,50 @@ impl Drop for TestApp {
     }
 }
 
+/// The service's settings for a test, given as the environment they would come from (so
+/// they go through the same parsing as in production): the servers on port 0, the
+/// simulator as Slack, no background sweeps, and fast delivery pacing and retries.
 pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config {
-    Config {
-        database: DatabaseConfig {
-            url: SecretString::from(db_url.to_owned()),
-            max_connections: 40,
-        },
-        grpc_addr: "127.0.0.1:0".parse().unwrap(),
-        http_addr: "127.0.0.1:0".parse().unwrap(),
-        admin_addr: None,
-        http_limits: HttpLimits::default(),
-        auth: AuthConfig::Enabled {
-            api_keys: vec![SecretString::from(API_KEY.to_owned())],
-            jwt_secret: Some(SecretString::from(JWT_SECRET.to_owned())),
-        },
-        token_encryption_key: EncryptionKey(ENCRYPTION_KEY),
-        slack: SlackConfig {
-            client_id: SimConfig::default().client_id,
-            client_secret: SecretString::from(SimConfig::default().client_secret),
-            signing_secret: Some(SecretString::from(SIGNING_SECRET.to_owned())),
-            redirect_uri: REDIRECT_URI.parse().unwrap(),
-            scopes: switchboard::config::DEFAULT_SCOPES
-                .split(',')
-                .map(str::to_owned)
-                .collect(),
-            api_base_url: slack_api.parse().unwrap(),
-            authorize_url: authorize_url.parse().unwrap(),
-            request_timeout: Duration::from_secs(5),
-        },
-        otlp_endpoint: None,
-        log_format: LogFormat::Human,
-        request_timeout: Duration::from_secs(30),
-        health_check_interval: None,
-        token_refresh_interval: None,
-        event_retention: Duration::from_secs(30 * 24 * 3600),
+    let sim = SimConfig::default();
+    let key = base64::engine::general_purpose::STANDARD.encode(ENCRYPTION_KEY);
+    let env: HashMap<&str, String> = [
+        ("DATABASE_URL", db_url),
+        ("SWITCHBOARD_DB_MAX_CONNECTIONS", "40"),
+        ("SWITCHBOARD_GRPC_ADDR", "127.0.0.1:0"),
+        ("SWITCHBOARD_HTTP_ADDR", "127.0.0.1:0"),
+        ("SWITCHBOARD_API_KEYS", API_KEY),
+        ("SWITCHBOARD_JWT_SECRET", JWT_SECRET),
+        ("SWITCHBOARD_TOKEN_ENCRYPTION_KEY", &key),
+        ("SLACK_CLIENT_ID", &sim.client_id),
+        ("SLACK_CLIENT_SECRET", &sim.client_secret),
+        ("SLACK_SIGNING_SECRET", SIGNING_SECRET),
+        ("SLACK_REDIRECT_URI", REDIRECT_URI),
+        ("SLACK_API_BASE_URL", slack_api),
+        ("SLACK_AUTHORIZE_URL", authorize_url),
+        ("SLACK_REQUEST_TIMEOUT_MS", "5000"),
+        ("SWITCHBOARD_HEALTH_CHECK_INTERVAL_SECS", "0"),
+        ("SWITCHBOARD_TOKEN_REFRESH_SWEEP_SECS", "0"),
+        (
+            "SWITCHBOARD_CHANNEL_PACE_MS",
+            &TEST_PACE.as_millis().to_string(),
+        ),
+        ("SWITCHBOARD_DELIVERY_RETRY_BASE_MS", "50"),
+        // The simulator records a post before it answers: no lag to wait out.
+        ("SWITCHBOARD_DELIVERY_SETTLE_GRACE_MS", "200"),
         // Test receivers listen on 127.0.0.1; retries come in milliseconds.
-        webhooks: WebhookConfig {
-            allow_private: true,
-            retry_schedule: vec![Duration::from_millis(50); 3],
-            request_timeout: Duration::from_secs(2),
-            poll_interval: Duration::from_millis(200),
-            ..WebhookConfig::default()
-        },
-        delivery: DeliveryConfig {
-            pace: Pace {
-                channel_interval: TEST_PACE,
-                channel_burst: 3,
-                workspace: None,
-            },
-            retry_base: Duration::from_millis(50),
-            retry_cap: Duration::from_millis(500),
-            poll_interval: Duration::from_millis(200),
-            // The simulator records a post before it answers: no lag to wait out.
-            settle_grace: Duration::from_millis(200),
-            ..DeliveryConfig::default()
-        },
-    }
+        ("SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", "50ms,50ms,50ms"),
+        ("SWITCHBOARD_WEBHOOK_TIMEOUT_MS", "2000"),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name, value.to_owned()))
+    .collect();
+    let mut config = Config::from_lookup(|name| env.get(name).cloned()).expect("test settings");
+    // Not settings of their own: tests shorten them directly.
+    config.delivery.retry_cap = Duration::from_millis(500);
+    config.delivery.poll_interval = Duration::from_millis(200);
+    config.webhooks.poll_interval = Duration::from_millis(200);
+    config
 }
 
 impl TestApp {

@@ -3,7 +3,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use switchboard::http::HttpLimits;
+use switchboard::config::HttpLimits;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -44,7 +44,7 @@ async fn a_declared_oversize_body_is_refused_before_it_is_sent() {
 #[tokio::test]
 async fn slow_and_idle_clients_are_cut_off() {
     let app = TestApp::spawn_with(|config| {
-        config.http_limits.timeout = Duration::from_millis(300);
+        config.http.limits.timeout = Duration::from_millis(300);
     })
     .await;
     // Headers that never end, and a connection that never speaks: closed.
@@ -71,7 +71,7 @@ async fn slow_and_idle_clients_are_cut_off() {
 #[tokio::test]
 async fn connections_past_the_cap_are_answered_503() {
     let app = TestApp::spawn_with(|config| {
-        config.http_limits = HttpLimits {
+        config.http.limits = HttpLimits {
             max_connections: 2,
             timeout: HANG,
         };
@@ -105,7 +105,7 @@ async fn connections_past_the_cap_are_answered_503() {
 #[tokio::test]
 async fn an_admin_listener_takes_probes_and_metrics_off_the_public_port() {
     let app = TestApp::spawn_with(|config| {
-        config.admin_addr = Some("127.0.0.1:0".parse().unwrap());
+        config.http.admin_addr = Some("127.0.0.1:0".parse().unwrap());
     })
     .await;
     let admin = app.admin_addr.expect("admin listener bound");

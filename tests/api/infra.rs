@@ -1,3 +1,4 @@
+use prost::Message;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -6,6 +7,8 @@ use tonic_reflection::pb::v1::{
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
+use tonic::transport::Channel;
+
 use crate::helpers::*;
 
 #[tokio::test]
@@ -13,15 +16,49 @@ async fn health_answers_serving_without_credentials() {
     let app = TestApp::spawn().await;
     let mut health = HealthClient::new(app.channel.clone());
     for service in ["", "switchboard.v1.IntegrationService"] {
-        let answer = health
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(answer.status(), ServingStatus::Serving, "{service:?}");
+        assert_eq!(
+            status(&mut health, service).await,
+            ServingStatus::Serving,
+            "{service:?}"
+        );
     }
+}
+
+#[tokio::test]
+async fn health_reports_serving_for_every_service_in_the_contract() {
+    let app = TestApp::spawn().await;
+    let mut health = HealthClient::new(app.channel.clone());
+    // Every service the contract declares, so a service added later is covered too.
+    let contract =
+        prost_types::FileDescriptorSet::decode(switchboard::proto::FILE_DESCRIPTOR_SET).unwrap();
+    let names: Vec<String> = contract
+        .file
+        .iter()
+        .flat_map(|file| {
+            file.service
+                .iter()
+                .map(move |service| format!("{}.{}", file.package(), service.name()))
+        })
+        .collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+    for service in names {
+        assert_eq!(
+            status(&mut health, &service).await,
+            ServingStatus::Serving,
+            "{service}"
+        );
+    }
+}
+
+async fn status(health: &mut HealthClient<Channel>, service: &str) -> ServingStatus {
+    let answer = health
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    answer.status()
 }
 
 #[tokio::test]

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use serde_json::json;
-use switchboard::store::{AttemptRecord, Finished, HeldLane, LeaseTerms, Outcome, Pace, Store};
+use switchboard::{
+    config::Pace,
+    store::{AttemptRecord, Finished, HeldLane, LeaseTerms, Outcome, Store},
+};
 use uuid::Uuid;
 
 use crate::{helpers::*, messaging_helpers::*, processes::*};

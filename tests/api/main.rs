@@ -4,6 +4,7 @@ mod auth;
 mod cancellation;
 mod channels;
 mod db_proxy;
+mod deliveries;
 mod duplicates;
 mod events;
 mod events_log;

@@ -88,6 +88,7 @@ pub async fn get_delivery(app: &TestApp, id: &str) -> v1::Delivery {
     messaging(app)
         .get_delivery(service(v1::GetDeliveryRequest {
             delivery_id: id.into(),
+            integration_id: String::new(),
         }))
         .await
         .unwrap()

@@ -19,7 +19,7 @@ async fn app_behind_proxy(request_timeout: Duration) -> (TestApp, DbProxy) {
     let app = TestApp::spawn_with(|config| {
         let direct = secrecy::ExposeSecret::expose_secret(&config.database.url).to_owned();
         config.database.url = proxy.url(&direct).into();
-        config.request_timeout = request_timeout;
+        config.http.request_timeout = request_timeout;
     })
     .await;
     (app, proxy)

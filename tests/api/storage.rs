@@ -55,12 +55,9 @@ async fn no_plaintext_token_anywhere_in_the_database() {
 
 #[tokio::test]
 async fn an_unreachable_database_is_unavailable_with_retry_info() {
-    let sim = switchboard::slack_sim::RunningSim::start(
-        "127.0.0.1:0".parse().unwrap(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let sim = slack_sim::RunningSim::start("127.0.0.1:0".parse().unwrap(), Default::default())
+        .await
+        .unwrap();
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -385,13 +385,13 @@ var File_switchboard_v1_channel_service_proto protoreflect.FileDescriptor
 
 const file_switchboard_v1_channel_service_proto_rawDesc = "" +
 	"\n" +
-	"$switchboard/v1/channel_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1eswitchboard/v1/resources.proto\"\x87\x01\n" +
-	"\aChannel\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +
-	"\apurpose\x18\x03 \x01(\tR\apurpose\x12!\n" +
-	"\fmember_count\x18\x04 \x01(\x05R\vmemberCount\x12\x1b\n" +
-	"\tis_member\x18\x05 \x01(\bR\bisMember\"\xcb\x01\n" +
+	"$switchboard/v1/channel_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1eswitchboard/v1/resources.proto\"\xa5\x01\n" +
+	"\aChannel\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x18\n" +
+	"\x04name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x04name\x12\x1e\n" +
+	"\apurpose\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\apurpose\x12'\n" +
+	"\fmember_count\x18\x04 \x01(\x05B\x04\xe2A\x01\x03R\vmemberCount\x12!\n" +
+	"\tis_member\x18\x05 \x01(\bB\x04\xe2A\x01\x03R\bisMember\"\xcb\x01\n" +
 	"\x13ListChannelsRequest\x12+\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +

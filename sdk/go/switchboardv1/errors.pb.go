@@ -7,6 +7,7 @@
 package switchboardv1
 
 import (
+	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -91,11 +92,11 @@ var File_switchboard_v1_errors_proto protoreflect.FileDescriptor
 
 const file_switchboard_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1bswitchboard/v1/errors.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eswitchboard/v1/resources.proto\"\xe6\x01\n" +
-	"\x10ReconnectDetails\x12N\n" +
-	"\x14existing_integration\x18\x01 \x01(\v2\x1b.switchboard.v1.IntegrationR\x13existingIntegration\x12'\n" +
-	"\x0freconnect_token\x18\x02 \x01(\tR\x0ereconnectToken\x12Y\n" +
-	"\x1breconnect_token_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x18reconnectTokenExpireTimeB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3"
+	"\x1bswitchboard/v1/errors.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eswitchboard/v1/resources.proto\"\xf8\x01\n" +
+	"\x10ReconnectDetails\x12T\n" +
+	"\x14existing_integration\x18\x01 \x01(\v2\x1b.switchboard.v1.IntegrationB\x04\xe2A\x01\x03R\x13existingIntegration\x12-\n" +
+	"\x0freconnect_token\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x0ereconnectToken\x12_\n" +
+	"\x1breconnect_token_expire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\x18reconnectTokenExpireTimeB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3"
 
 var (
 	file_switchboard_v1_errors_proto_rawDescOnce sync.Once

@@ -763,11 +763,11 @@ const file_switchboard_v1_integration_service_proto_rawDesc = "" +
 	"\x18DeleteIntegrationRequest\x12+\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\x122\n" +
 	"\x15skip_token_revocation\x18\x02 \x01(\bR\x13skipTokenRevocation\"\x16\n" +
-	"\x14ListPlatformsRequest\"\x92\x01\n" +
-	"\bPlatform\x12#\n" +
-	"\rplatform_name\x18\x01 \x01(\tR\fplatformName\x12?\n" +
-	"\bcategory\x18\x02 \x01(\x0e2#.switchboard.v1.IntegrationCategoryR\bcategory\x12 \n" +
-	"\vconnectable\x18\x03 \x01(\bR\vconnectable\"O\n" +
+	"\x14ListPlatformsRequest\"\xa4\x01\n" +
+	"\bPlatform\x12)\n" +
+	"\rplatform_name\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\fplatformName\x12E\n" +
+	"\bcategory\x18\x02 \x01(\x0e2#.switchboard.v1.IntegrationCategoryB\x04\xe2A\x01\x03R\bcategory\x12&\n" +
+	"\vconnectable\x18\x03 \x01(\bB\x04\xe2A\x01\x03R\vconnectable\"O\n" +
 	"\x15ListPlatformsResponse\x126\n" +
 	"\tplatforms\x18\x01 \x03(\v2\x18.switchboard.v1.PlatformR\tplatforms2\xdf\b\n" +
 	"\x12IntegrationService\x12\x8f\x01\n" +

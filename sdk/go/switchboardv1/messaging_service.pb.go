@@ -609,8 +609,11 @@ func (x *ReplyToMessageRequest) GetMessageType() string {
 }
 
 type GetDeliveryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	DeliveryId    string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DeliveryId string                 `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	// The delivery's integration (its parent), as at the canonical path. When given, a
+	// delivery of another integration is NOT_FOUND; when empty, any integration's.
+	IntegrationId string `protobuf:"bytes,2,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -648,6 +651,13 @@ func (*GetDeliveryRequest) Descriptor() ([]byte, []int) {
 func (x *GetDeliveryRequest) GetDeliveryId() string {
 	if x != nil {
 		return x.DeliveryId
+	}
+	return ""
+}
+
+func (x *GetDeliveryRequest) GetIntegrationId() string {
+	if x != nil {
+		return x.IntegrationId
 	}
 	return ""
 }
@@ -1425,27 +1435,27 @@ const file_switchboard_v1_messaging_service_proto_rawDesc = "" +
 	"\x06blocks\x18\x02 \x01(\v2\x1a.google.protobuf.ListValueR\x06blocks\x12;\n" +
 	"\btemplate\x18\x03 \x01(\v2\x1f.switchboard.v1.MessageTemplateR\btemplate\x12!\n" +
 	"\funfurl_links\x18\x04 \x01(\bR\vunfurlLinks\x12!\n" +
-	"\funfurl_media\x18\x05 \x01(\bR\vunfurlMedia\"\x88\x05\n" +
-	"\bDelivery\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
-	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x120\n" +
-	"\x04kind\x18\x03 \x01(\x0e2\x1c.switchboard.v1.DeliveryKindR\x04kind\x12.\n" +
-	"\x13internal_message_id\x18\x04 \x01(\tR\x11internalMessageId\x12;\n" +
-	"\x1aparent_internal_message_id\x18\x05 \x01(\tR\x17parentInternalMessageId\x12!\n" +
-	"\fmessage_type\x18\x06 \x01(\tR\vmessageType\x123\n" +
-	"\x05state\x18\a \x01(\x0e2\x1d.switchboard.v1.DeliveryStateR\x05state\x12\x1d\n" +
+	"\funfurl_media\x18\x05 \x01(\bR\vunfurlMedia\"\xe2\x05\n" +
+	"\bDelivery\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12+\n" +
+	"\x0eintegration_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\rintegrationId\x126\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x1c.switchboard.v1.DeliveryKindB\x04\xe2A\x01\x03R\x04kind\x124\n" +
+	"\x13internal_message_id\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\x11internalMessageId\x12A\n" +
+	"\x1aparent_internal_message_id\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\x17parentInternalMessageId\x12'\n" +
+	"\fmessage_type\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\vmessageType\x129\n" +
+	"\x05state\x18\a \x01(\x0e2\x1d.switchboard.v1.DeliveryStateB\x04\xe2A\x01\x03R\x05state\x12#\n" +
 	"\n" +
-	"channel_id\x18\b \x01(\tR\tchannelId\x12\x19\n" +
-	"\bslack_ts\x18\t \x01(\tR\aslackTs\x12\x1b\n" +
+	"channel_id\x18\b \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12\x1f\n" +
+	"\bslack_ts\x18\t \x01(\tB\x04\xe2A\x01\x03R\aslackTs\x12!\n" +
 	"\tthread_ts\x18\n" +
-	" \x01(\tR\bthreadTs\x12\x1a\n" +
-	"\battempts\x18\v \x01(\x05R\battempts\x12\x1d\n" +
+	" \x01(\tB\x04\xe2A\x01\x03R\bthreadTs\x12 \n" +
+	"\battempts\x18\v \x01(\x05B\x04\xe2A\x01\x03R\battempts\x12#\n" +
 	"\n" +
-	"last_error\x18\f \x01(\tR\tlastError\x12;\n" +
-	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\x12F\n" +
-	"\x11next_attempt_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextAttemptTime\x127\n" +
-	"\tsent_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\bsentTime\"\xf9\x01\n" +
+	"last_error\x18\f \x01(\tB\x04\xe2A\x01\x03R\tlastError\x12A\n" +
+	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\x12L\n" +
+	"\x11next_attempt_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\x0fnextAttemptTime\x12=\n" +
+	"\tsent_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\bsentTime\"\xf9\x01\n" +
 	"\x12SendMessageRequest\x12+\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\x127\n" +
 	"\amessage\x18\x02 \x01(\v2\x17.switchboard.v1.MessageB\x04\xe2A\x01\x02R\amessage\x12.\n" +
@@ -1459,10 +1469,11 @@ const file_switchboard_v1_messaging_service_proto_rawDesc = "" +
 	"\x13internal_message_id\x18\x04 \x01(\tR\x11internalMessageId\x12'\n" +
 	"\x0freply_broadcast\x18\x05 \x01(\bR\x0ereplyBroadcast\x12*\n" +
 	"\x11wait_for_delivery\x18\x06 \x01(\bR\x0fwaitForDelivery\x12!\n" +
-	"\fmessage_type\x18\a \x01(\tR\vmessageType\";\n" +
+	"\fmessage_type\x18\a \x01(\tR\vmessageType\"b\n" +
 	"\x12GetDeliveryRequest\x12%\n" +
 	"\vdelivery_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\n" +
-	"deliveryId\"\xc4\x01\n" +
+	"deliveryId\x12%\n" +
+	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\"\xc4\x01\n" +
 	"\x15ListDeliveriesRequest\x12+\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\x128\n" +
 	"\x05state\x18\x02 \x01(\x0e2\x1d.switchboard.v1.DeliveryStateH\x00R\x05state\x88\x01\x01\x12\x1b\n" +
@@ -1492,24 +1503,24 @@ const file_switchboard_v1_messaging_service_proto_rawDesc = "" +
 	"\v_request_id\"|\n" +
 	"\x17GetMessageThreadRequest\x12+\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\x124\n" +
-	"\x13internal_message_id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x11internalMessageId\"\x80\x01\n" +
-	"\rThreadMessage\x12\x0e\n" +
-	"\x02ts\x18\x01 \x01(\tR\x02ts\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text\x12\x17\n" +
-	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x15\n" +
-	"\x06bot_id\x18\x04 \x01(\tR\x05botId\x12\x1b\n" +
-	"\tthread_ts\x18\x05 \x01(\tR\bthreadTs\"U\n" +
+	"\x13internal_message_id\x18\x02 \x01(\tB\x04\xe2A\x01\x02R\x11internalMessageId\"\x9e\x01\n" +
+	"\rThreadMessage\x12\x14\n" +
+	"\x02ts\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02ts\x12\x18\n" +
+	"\x04text\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x04text\x12\x1d\n" +
+	"\auser_id\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\x06userId\x12\x1b\n" +
+	"\x06bot_id\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\x05botId\x12!\n" +
+	"\tthread_ts\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\bthreadTs\"U\n" +
 	"\x18GetMessageThreadResponse\x129\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1d.switchboard.v1.ThreadMessageR\bmessages\"\x8d\x01\n" +
 	"\x18BatchSendMessagesRequest\x12>\n" +
 	"\brequests\x18\x01 \x03(\v2\".switchboard.v1.SendMessageRequestR\brequests\x12\"\n" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tH\x00R\trequestId\x88\x01\x01B\r\n" +
-	"\v_request_id\"\xa4\x01\n" +
-	"\x0fBatchSendResult\x126\n" +
-	"\bdelivery\x18\x01 \x01(\v2\x18.switchboard.v1.DeliveryH\x00R\bdelivery\x12*\n" +
-	"\x05error\x18\x02 \x01(\v2\x12.google.rpc.StatusH\x00R\x05error\x12#\n" +
-	"\rnot_attempted\x18\x03 \x01(\bR\fnotAttemptedB\b\n" +
+	"\v_request_id\"\xb6\x01\n" +
+	"\x0fBatchSendResult\x12<\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x18.switchboard.v1.DeliveryB\x04\xe2A\x01\x03H\x00R\bdelivery\x120\n" +
+	"\x05error\x18\x02 \x01(\v2\x12.google.rpc.StatusB\x04\xe2A\x01\x03H\x00R\x05error\x12)\n" +
+	"\rnot_attempted\x18\x03 \x01(\bB\x04\xe2A\x01\x03R\fnotAttemptedB\b\n" +
 	"\x06result\"V\n" +
 	"\x19BatchSendMessagesResponse\x129\n" +
 	"\aresults\x18\x01 \x03(\v2\x1f.switchboard.v1.BatchSendResultR\aresults\"Q\n" +
@@ -1532,7 +1543,7 @@ const file_switchboard_v1_messaging_service_proto_rawDesc = "" +
 	"\x17DELIVERY_STATE_RETRYING\x10\x02\x12\x17\n" +
 	"\x13DELIVERY_STATE_SENT\x10\x03\x12\x19\n" +
 	"\x15DELIVERY_STATE_FAILED\x10\x04\x12\x1c\n" +
-	"\x18DELIVERY_STATE_CANCELLED\x10\x052\xa2\v\n" +
+	"\x18DELIVERY_STATE_CANCELLED\x10\x052\xe1\v\n" +
 	"\x10MessagingService\x12\x82\x01\n" +
 	"\vSendMessage\x12\".switchboard.v1.SendMessageRequest\x1a\x18.switchboard.v1.Delivery\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/integrations/{integration_id}/messages\x12\xab\x01\n" +
 	"\x0eReplyToMessage\x12%.switchboard.v1.ReplyToMessageRequest\x1a\x18.switchboard.v1.Delivery\"X\x82\xd3\xe4\x93\x02R:\x01*\"M/v1/integrations/{integration_id}/messages/{parent_internal_message_id}:reply\x12\x9c\x01\n" +
@@ -1540,8 +1551,8 @@ const file_switchboard_v1_messaging_service_proto_rawDesc = "" +
 	"\rDeleteMessage\x12$.switchboard.v1.DeleteMessageRequest\x1a\x18.switchboard.v1.Delivery\"H\x82\xd3\xe4\x93\x02B*@/v1/integrations/{integration_id}/messages/{internal_message_id}\x12\xb6\x01\n" +
 	"\x10GetMessageThread\x12'.switchboard.v1.GetMessageThreadRequest\x1a(.switchboard.v1.GetMessageThreadResponse\"O\x82\xd3\xe4\x93\x02I\x12G/v1/integrations/{integration_id}/messages/{internal_message_id}/thread\x12\x8b\x01\n" +
 	"\x11BatchSendMessages\x12(.switchboard.v1.BatchSendMessagesRequest\x1a).switchboard.v1.BatchSendMessagesResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/messages:batchSend\x12\xcd\x01\n" +
-	"\x1bValidateMessagingCapability\x122.switchboard.v1.ValidateMessagingCapabilityRequest\x1a3.switchboard.v1.ValidateMessagingCapabilityResponse\"E\x82\xd3\xe4\x93\x02?\x12=/v1/integrations/{integration_id}:validateMessagingCapability\x12q\n" +
-	"\vGetDelivery\x12\".switchboard.v1.GetDeliveryRequest\x1a\x18.switchboard.v1.Delivery\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/deliveries/{delivery_id}\x12\x95\x01\n" +
+	"\x1bValidateMessagingCapability\x122.switchboard.v1.ValidateMessagingCapabilityRequest\x1a3.switchboard.v1.ValidateMessagingCapabilityResponse\"E\x82\xd3\xe4\x93\x02?\x12=/v1/integrations/{integration_id}:validateMessagingCapability\x12\xaf\x01\n" +
+	"\vGetDelivery\x12\".switchboard.v1.GetDeliveryRequest\x1a\x18.switchboard.v1.Delivery\"b\x82\xd3\xe4\x93\x02\\Z\x1e\x12\x1c/v1/deliveries/{delivery_id}\x12:/v1/integrations/{integration_id}/deliveries/{delivery_id}\x12\x95\x01\n" +
 	"\x0eListDeliveries\x12%.switchboard.v1.ListDeliveriesRequest\x1a&.switchboard.v1.ListDeliveriesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/integrations/{integration_id}/deliveriesB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3"
 
 var (

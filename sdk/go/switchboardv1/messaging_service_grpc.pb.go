@@ -57,6 +57,8 @@ type MessagingServiceClient interface {
 	BatchSendMessages(ctx context.Context, in *BatchSendMessagesRequest, opts ...grpc.CallOption) (*BatchSendMessagesResponse, error)
 	// Whether a message sent now would go out (checks the token with auth.test).
 	ValidateMessagingCapability(ctx context.Context, in *ValidateMessagingCapabilityRequest, opts ...grpc.CallOption) (*ValidateMessagingCapabilityResponse, error)
+	// Deliveries are children of their integration: the canonical path names both. The
+	// older path without the integration stays as an additional binding.
 	GetDelivery(ctx context.Context, in *GetDeliveryRequest, opts ...grpc.CallOption) (*Delivery, error)
 	ListDeliveries(ctx context.Context, in *ListDeliveriesRequest, opts ...grpc.CallOption) (*ListDeliveriesResponse, error)
 }
@@ -186,6 +188,8 @@ type MessagingServiceServer interface {
 	BatchSendMessages(context.Context, *BatchSendMessagesRequest) (*BatchSendMessagesResponse, error)
 	// Whether a message sent now would go out (checks the token with auth.test).
 	ValidateMessagingCapability(context.Context, *ValidateMessagingCapabilityRequest) (*ValidateMessagingCapabilityResponse, error)
+	// Deliveries are children of their integration: the canonical path names both. The
+	// older path without the integration stays as an additional binding.
 	GetDelivery(context.Context, *GetDeliveryRequest) (*Delivery, error)
 	ListDeliveries(context.Context, *ListDeliveriesRequest) (*ListDeliveriesResponse, error)
 	mustEmbedUnimplementedMessagingServiceServer()

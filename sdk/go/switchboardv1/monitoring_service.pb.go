@@ -813,16 +813,16 @@ const file_switchboard_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
 	"'switchboard/v1/monitoring_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n" +
 	"\x1dCheckIntegrationHealthRequest\x12+\n" +
-	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\"\x9a\x02\n" +
-	"\x11IntegrationHealth\x12%\n" +
-	"\x0eintegration_id\x18\x01 \x01(\tR\rintegrationId\x12\x17\n" +
-	"\ateam_id\x18\x02 \x01(\tR\x06teamId\x12%\n" +
-	"\x0eworkspace_name\x18\x03 \x01(\tR\rworkspaceName\x12\x18\n" +
-	"\ahealthy\x18\x04 \x01(\bR\ahealthy\x12\x14\n" +
-	"\x05error\x18\x05 \x01(\tR\x05error\x129\n" +
+	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x02R\rintegrationId\"\xc4\x02\n" +
+	"\x11IntegrationHealth\x12+\n" +
+	"\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\rintegrationId\x12\x1d\n" +
+	"\ateam_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x06teamId\x12+\n" +
+	"\x0eworkspace_name\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\rworkspaceName\x12\x1e\n" +
+	"\ahealthy\x18\x04 \x01(\bB\x04\xe2A\x01\x03R\ahealthy\x12\x1a\n" +
+	"\x05error\x18\x05 \x01(\tB\x04\xe2A\x01\x03R\x05error\x12?\n" +
 	"\n" +
-	"check_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcheckTime\x123\n" +
-	"\alatency\x18\a \x01(\v2\x19.google.protobuf.DurationR\alatency\"6\n" +
+	"check_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcheckTime\x129\n" +
+	"\alatency\x18\a \x01(\v2\x19.google.protobuf.DurationB\x04\xe2A\x01\x03R\alatency\"6\n" +
 	"\x1bCheckAllIntegrationsRequest\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\"\xa9\x01\n" +
 	"\x1cCheckAllIntegrationsResponse\x12\x14\n" +
@@ -835,11 +835,11 @@ const file_switchboard_v1_monitoring_service_proto_rawDesc = "" +
 	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x02R\tstartTime\x12;\n" +
 	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x02R\aendTime\x12\x17\n" +
 	"\ateam_id\x18\x03 \x01(\tR\x06teamId\x12%\n" +
-	"\x0eintegration_id\x18\x04 \x01(\tR\rintegrationId\"8\n" +
+	"\x0eintegration_id\x18\x04 \x01(\tR\rintegrationId\"D\n" +
 	"\n" +
-	"ErrorCount\x12\x14\n" +
-	"\x05error\x18\x01 \x01(\tR\x05error\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count\"\x81\x03\n" +
+	"ErrorCount\x12\x1a\n" +
+	"\x05error\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x05error\x12\x1a\n" +
+	"\x05count\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\x05count\"\x81\x03\n" +
 	"\x19GetMessagingStatsResponse\x12%\n" +
 	"\x0etotal_attempts\x18\x01 \x01(\x03R\rtotalAttempts\x12\x1e\n" +
 	"\n" +
@@ -870,10 +870,10 @@ const file_switchboard_v1_monitoring_service_proto_rawDesc = "" +
 	"\n" +
 	"start_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x02R\tstartTime\x12;\n" +
 	"\bend_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x02R\aendTime\x12\x17\n" +
-	"\ateam_id\x18\x03 \x01(\tR\x06teamId\"K\n" +
-	"\x10MessageTypeCount\x12!\n" +
-	"\fmessage_type\x18\x01 \x01(\tR\vmessageType\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count\"]\n" +
+	"\ateam_id\x18\x03 \x01(\tR\x06teamId\"W\n" +
+	"\x10MessageTypeCount\x12'\n" +
+	"\fmessage_type\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\vmessageType\x12\x1a\n" +
+	"\x05count\x18\x02 \x01(\x03B\x04\xe2A\x01\x03R\x05count\"]\n" +
 	"\x1fGetMessageTypeBreakdownResponse\x12:\n" +
 	"\aentries\x18\x01 \x03(\v2 .switchboard.v1.MessageTypeCountR\aentries2\xfe\x05\n" +
 	"\x11MonitoringService\x12\xa1\x01\n" +

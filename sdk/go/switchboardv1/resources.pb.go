@@ -552,30 +552,30 @@ var File_switchboard_v1_resources_proto protoreflect.FileDescriptor
 
 const file_switchboard_v1_resources_proto_rawDesc = "" +
 	"\n" +
-	"\x1eswitchboard/v1/resources.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc2\x02\n" +
-	"\x0eSlackWorkspace\x12!\n" +
-	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12%\n" +
-	"\x0eworkspace_name\x18\x02 \x01(\tR\rworkspaceName\x12#\n" +
-	"\renterprise_id\x18\x03 \x01(\tR\fenterpriseId\x12'\n" +
-	"\x0fenterprise_name\x18\x04 \x01(\tR\x0eenterpriseName\x122\n" +
-	"\x15is_enterprise_install\x18\x05 \x01(\bR\x13isEnterpriseInstall\x12\x1e\n" +
-	"\vbot_user_id\x18\x06 \x01(\tR\tbotUserId\x12\x15\n" +
-	"\x06bot_id\x18\a \x01(\tR\x05botId\x12\x15\n" +
-	"\x06app_id\x18\b \x01(\tR\x05appId\x12\x16\n" +
-	"\x06scopes\x18\t \x03(\tR\x06scopes\"\xc2\x01\n" +
-	"\x13NotificationChannel\x12\x1d\n" +
+	"\x1eswitchboard/v1/resources.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x02\n" +
+	"\x0eSlackWorkspace\x12'\n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\vworkspaceId\x12+\n" +
+	"\x0eworkspace_name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\rworkspaceName\x12)\n" +
+	"\renterprise_id\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\fenterpriseId\x12-\n" +
+	"\x0fenterprise_name\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\x0eenterpriseName\x128\n" +
+	"\x15is_enterprise_install\x18\x05 \x01(\bB\x04\xe2A\x01\x03R\x13isEnterpriseInstall\x12$\n" +
+	"\vbot_user_id\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\tbotUserId\x12\x1b\n" +
+	"\x06bot_id\x18\a \x01(\tB\x04\xe2A\x01\x03R\x05botId\x12\x1b\n" +
+	"\x06app_id\x18\b \x01(\tB\x04\xe2A\x01\x03R\x05appId\x12\x1c\n" +
+	"\x06scopes\x18\t \x03(\tB\x04\xe2A\x01\x03R\x06scopes\"\xda\x01\n" +
+	"\x13NotificationChannel\x12#\n" +
 	"\n" +
-	"channel_id\x18\x01 \x01(\tR\tchannelId\x12!\n" +
-	"\fchannel_name\x18\x02 \x01(\tR\vchannelName\x122\n" +
-	"\x05state\x18\x03 \x01(\x0e2\x1c.switchboard.v1.ChannelStateR\x05state\x125\n" +
-	"\bset_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\asetTime\"\xcc\x06\n" +
+	"channel_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\tchannelId\x12'\n" +
+	"\fchannel_name\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\vchannelName\x128\n" +
+	"\x05state\x18\x03 \x01(\x0e2\x1c.switchboard.v1.ChannelStateB\x04\xe2A\x01\x03R\x05state\x12;\n" +
+	"\bset_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\asetTime\"\xd8\x06\n" +
 	"\vIntegration\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
-	"\ateam_id\x18\x02 \x01(\tB\x04\xe2A\x01\x05R\x06teamId\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\x12)\n" +
+	"\ateam_id\x18\x02 \x01(\tB\x04\xe2A\x01\x05R\x06teamId\x12\x18\n" +
+	"\x04name\x18\x03 \x01(\tB\x04\xe2A\x01\x01R\x04name\x12)\n" +
 	"\rplatform_name\x18\x04 \x01(\tB\x04\xe2A\x01\x03R\fplatformName\x12E\n" +
-	"\bcategory\x18\x05 \x01(\x0e2#.switchboard.v1.IntegrationCategoryB\x04\xe2A\x01\x03R\bcategory\x12\x18\n" +
-	"\aenabled\x18\x06 \x01(\bR\aenabled\x12?\n" +
+	"\bcategory\x18\x05 \x01(\x0e2#.switchboard.v1.IntegrationCategoryB\x04\xe2A\x01\x03R\bcategory\x12\x1e\n" +
+	"\aenabled\x18\x06 \x01(\bB\x04\xe2A\x01\x01R\aenabled\x12?\n" +
 	"\x06status\x18\a \x01(\x0e2!.switchboard.v1.IntegrationStatusB\x04\xe2A\x01\x03R\x06status\x12)\n" +
 	"\rstatus_reason\x18\b \x01(\tB\x04\xe2A\x01\x03R\fstatusReason\x12M\n" +
 	"\x0fslack_workspace\x18\t \x01(\v2\x1e.switchboard.v1.SlackWorkspaceB\x04\xe2A\x01\x03R\x0eslackWorkspace\x12\\\n" +

@@ -67,8 +67,8 @@ def install(client: switchboard.Client, team_id: str, workspace: str | None):
     return integration
 
 
-def main() -> None:
-    address = os.environ.get("SWITCHBOARD_ADDR", "localhost:50051")
+def api_key() -> str:
+    """SWITCHBOARD_API_KEY, or the key `make run` keeps in .local/dev-api-key."""
     key = os.environ.get("SWITCHBOARD_API_KEY")
     if not key:
         key_file = REPOSITORY / ".local" / "dev-api-key"
@@ -77,6 +77,12 @@ def main() -> None:
                 f"no {key_file}: start the service with `make run`, or set SWITCHBOARD_API_KEY"
             )
         key = key_file.read_text().strip()
+    return key
+
+
+def main() -> None:
+    address = os.environ.get("SWITCHBOARD_ADDR", "localhost:50051")
+    key = api_key()
     team_id = os.environ.get("SWITCHBOARD_TEAM_ID", "example-team")
     workspace = os.environ.get("SLACK_SIM_WORKSPACE_ID")
 

@@ -148,7 +148,7 @@ impl ClientBuilder {
 /// A connection to switchboard. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct Client {
-    transport: Transport,
+    pub(crate) transport: Transport,
 }
 
 impl Client {

@@ -9,7 +9,9 @@
 //!   of SendMessage, ReplyToMessage and each batch item, and an unset `request_id` of
 //!   ReconnectIntegration, UpdateMessage, DeleteMessage and BatchSendMessages;
 //! - typed errors ([`Error`]) decoded from `grpc-status-details-bin`;
-//! - streams over every paged listing ([`Client::all_integrations`] and friends).
+//! - streams over every paged listing ([`Client::all_integrations`] and friends);
+//! - the event stream, resumed from its last cursor ([`Client::event_stream`]), and a
+//!   webhook signature verifier ([`WebhookVerifier`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,13 +34,17 @@
 
 mod client;
 mod error;
+mod events;
 mod ids;
 mod paging;
 mod retry;
+mod webhooks;
 
 pub use client::{AuthInterceptor, Client, ClientBuilder, Transport};
 pub use error::{Error, FieldViolation};
+pub use events::{EVENT_CURSOR_EXPIRED, EventStream, StreamPolicy};
 pub use retry::RetryPolicy;
+pub use webhooks::{WebhookError, WebhookVerifier};
 
 /// The generated messages and clients of `switchboard.v1`.
 pub mod proto {

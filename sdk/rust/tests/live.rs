@@ -10,6 +10,10 @@ use serde_json::{Value, json};
 use switchboard_client::{Client, Error, RetryPolicy, proto::v1};
 use tonic::Code;
 
+// The event stream tests, with these helpers.
+#[path = "live/events.rs"]
+mod events;
+
 fn env(name: &str) -> String {
     std::env::var(name)
         .unwrap_or_else(|_| panic!("{name} is unset: run under scripts/sdk_harness.py"))
@@ -115,6 +119,12 @@ async fn install(client: &Client, team: &str, workspace: &str) -> Result<v1::Int
 async fn ready_integration(client: &Client, team: &str) -> (v1::Integration, String) {
     let ws = workspace(team).await;
     let integration = install(client, team, &ws).await.unwrap();
+    choose_general(client, &integration).await;
+    (integration, ws)
+}
+
+/// Makes the workspace's #general (its only channel) the integration's notification channel.
+async fn choose_general(client: &Client, integration: &v1::Integration) {
     let channels: Vec<v1::Channel> = client
         .all_channels(v1::ListChannelsRequest {
             integration_id: integration.id.clone(),
@@ -131,7 +141,6 @@ async fn ready_integration(client: &Client, team: &str) -> (v1::Integration, Str
         })
         .await
         .unwrap();
-    (integration, ws)
 }
 
 #[tokio::test]

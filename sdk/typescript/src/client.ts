@@ -5,6 +5,7 @@ import { Code, type Client, ConnectError, createClient, type Interceptor } from 
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SwitchboardError } from "./errors.js";
 import { ChannelService } from "./gen/switchboard/v1/channel_service_pb.js";
+import { EventService } from "./gen/switchboard/v1/event_service_pb.js";
 import {
   IntegrationService,
   ReconnectIntegrationRequestSchema,
@@ -55,12 +56,13 @@ export interface SwitchboardClientOptions {
   interceptors?: Interceptor[];
 }
 
-/** The four generated service clients, sharing one HTTP/2 connection. */
+/** The generated service clients, sharing one HTTP/2 connection. */
 export interface SwitchboardClient {
   integrations: Client<typeof IntegrationService>;
   channels: Client<typeof ChannelService>;
   messaging: Client<typeof MessagingService>;
   monitoring: Client<typeof MonitoringService>;
+  events: Client<typeof EventService>;
 }
 
 export function createSwitchboardClient(options: SwitchboardClientOptions): SwitchboardClient {
@@ -84,6 +86,7 @@ export function createSwitchboardClient(options: SwitchboardClientOptions): Swit
     channels: createClient(ChannelService, transport),
     messaging: createClient(MessagingService, transport),
     monitoring: createClient(MonitoringService, transport),
+    events: createClient(EventService, transport),
   };
 }
 

@@ -11,6 +11,18 @@ The generated modules are `switchboard.v1.<file>_pb2` (messages) and `_pb2_grpc`
 
 from switchboard.client import Client
 from switchboard.errors import FieldViolation, SwitchboardError, from_rpc_error
+from switchboard.events import EVENT_CURSOR_EXPIRED, EventStream
 from switchboard.retry import RetryPolicy
+from switchboard.webhooks import WebhookVerificationError, WebhookVerifier
 
-__all__ = ["Client", "FieldViolation", "RetryPolicy", "SwitchboardError", "from_rpc_error"]
+__all__ = [
+    "EVENT_CURSOR_EXPIRED",
+    "Client",
+    "EventStream",
+    "FieldViolation",
+    "RetryPolicy",
+    "SwitchboardError",
+    "WebhookVerificationError",
+    "WebhookVerifier",
+    "from_rpc_error",
+]

@@ -52,7 +52,7 @@ def with_ids(request):
     return filled
 
 
-class Interceptor(grpc.UnaryUnaryClientInterceptor):
+class Interceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
     def __init__(self, credential: str | None, timeout: float | None, retry: RetryPolicy | None):
         self._auth = [("authorization", f"Bearer {credential}")] if credential else []
         self._timeout = timeout
@@ -92,3 +92,20 @@ class Interceptor(grpc.UnaryUnaryClientInterceptor):
             if pause is None or (deadline is not None and time.monotonic() + pause >= deadline):
                 raise error from rpc_error
             time.sleep(pause)
+
+    def intercept_unary_stream(self, continuation, client_call_details, request):
+        # A stream (StreamEvents) carries the credential only: it follows until cancelled, so
+        # no default deadline, and switchboard.EventStream resumes it from its cursor.
+        metadata = [*(client_call_details.metadata or ()), *self._auth]
+        details = client_call_details
+        return continuation(
+            _CallDetails(
+                details.method,
+                details.timeout,
+                metadata,
+                details.credentials,
+                details.wait_for_ready,
+                details.compression,
+            ),
+            request,
+        )

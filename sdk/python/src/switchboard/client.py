@@ -10,10 +10,13 @@ from typing import Any
 import grpc
 
 from switchboard._interceptor import Interceptor
+from switchboard.events import EventStream
 from switchboard.retry import RetryPolicy
 from switchboard.v1 import (
     channel_service_pb2,
     channel_service_pb2_grpc,
+    event_service_pb2,
+    event_service_pb2_grpc,
     integration_service_pb2,
     integration_service_pb2_grpc,
     messaging_service_pb2,
@@ -70,6 +73,7 @@ class Client:
         self.channels = channel_service_pb2_grpc.ChannelServiceStub(channel)
         self.messaging = messaging_service_pb2_grpc.MessagingServiceStub(channel)
         self.monitoring = monitoring_service_pb2_grpc.MonitoringServiceStub(channel)
+        self.events = event_service_pb2_grpc.EventServiceStub(channel)
 
     def close(self) -> None:
         self._channel.close()
@@ -97,6 +101,23 @@ class Client:
     ) -> Iterator[messaging_service_pb2.Delivery]:
         """Every delivery ListDeliveries answers for `request`, over all pages."""
         return _items(self.messaging.ListDeliveries, request, "deliveries", call_options)
+
+    def stream_events(
+        self,
+        request: event_service_pb2.StreamEventsRequest | None = None,
+        **options: Any,
+    ) -> EventStream:
+        """The events of `request` (team_id, types, after) as an `EventStream`: in log order,
+        resumed from the last event's cursor whenever the stream drops. `options` are
+        EventStream's (initial_backoff, max_backoff, max_failures, metadata)."""
+        request = request or event_service_pb2.StreamEventsRequest()
+        return EventStream(
+            self.events,
+            team_id=request.team_id,
+            types=request.types,
+            after=request.after,
+            **options,
+        )
 
 
 def _items(list_page: Callable, request, field: str, call_options: dict) -> Iterator:

@@ -28,7 +28,7 @@ from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from switchboard.v1 import resources_pb2 as switchboard_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$switchboard/v1/channel_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1eswitchboard/v1/resources.proto\"\x87\x01\n\x07\x43hannel\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n\x07purpose\x18\x03 \x01(\tR\x07purpose\x12!\n\x0cmember_count\x18\x04 \x01(\x05R\x0bmemberCount\x12\x1b\n\tis_member\x18\x05 \x01(\x08R\x08isMember\"\xcb\x01\n\x13ListChannelsRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\"\n\nname_query\x18\x04 \x01(\tH\x00R\tnameQuery\x88\x01\x01\x12\x18\n\x07refresh\x18\x05 \x01(\x08R\x07refreshB\r\n\x0b_name_query\"\x92\x01\n\x14ListChannelsResponse\x12\x33\n\x08\x63hannels\x18\x01 \x03(\x0b\x32\x17.switchboard.v1.ChannelR\x08\x63hannels\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"q\n\x1dSetNotificationChannelRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\x12#\n\nchannel_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\tchannelId\"L\n\x1dGetNotificationChannelRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\"N\n\x1f\x43learNotificationChannelRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId2\xa4\x05\n\x0e\x43hannelService\x12\x8d\x01\n\x0cListChannels\x12#.switchboard.v1.ListChannelsRequest\x1a$.switchboard.v1.ListChannelsResponse\"2\x82\xd3\xe4\x93\x02,\x12*/v1/integrations/{integration_id}/channels\x12\xae\x01\n\x16SetNotificationChannel\x12-.switchboard.v1.SetNotificationChannelRequest\x1a#.switchboard.v1.NotificationChannel\"@\x82\xd3\xe4\x93\x02:\x1a\x35/v1/integrations/{integration_id}/notificationChannel:\x01*\x12\xab\x01\n\x16GetNotificationChannel\x12-.switchboard.v1.GetNotificationChannelRequest\x1a#.switchboard.v1.NotificationChannel\"=\x82\xd3\xe4\x93\x02\x37\x12\x35/v1/integrations/{integration_id}/notificationChannel\x12\xa2\x01\n\x18\x43learNotificationChannel\x12/.switchboard.v1.ClearNotificationChannelRequest\x1a\x16.google.protobuf.Empty\"=\x82\xd3\xe4\x93\x02\x37*5/v1/integrations/{integration_id}/notificationChannelB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$switchboard/v1/channel_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1eswitchboard/v1/resources.proto\"\xa5\x01\n\x07\x43hannel\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x02id\x12\x18\n\x04name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x04name\x12\x1e\n\x07purpose\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03R\x07purpose\x12\'\n\x0cmember_count\x18\x04 \x01(\x05\x42\x04\xe2\x41\x01\x03R\x0bmemberCount\x12!\n\tis_member\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x08isMember\"\xcb\x01\n\x13ListChannelsRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12\"\n\nname_query\x18\x04 \x01(\tH\x00R\tnameQuery\x88\x01\x01\x12\x18\n\x07refresh\x18\x05 \x01(\x08R\x07refreshB\r\n\x0b_name_query\"\x92\x01\n\x14ListChannelsResponse\x12\x33\n\x08\x63hannels\x18\x01 \x03(\x0b\x32\x17.switchboard.v1.ChannelR\x08\x63hannels\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n\ntotal_size\x18\x03 \x01(\x05R\ttotalSize\"q\n\x1dSetNotificationChannelRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\x12#\n\nchannel_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x02R\tchannelId\"L\n\x1dGetNotificationChannelRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\"N\n\x1f\x43learNotificationChannelRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId2\xa4\x05\n\x0e\x43hannelService\x12\x8d\x01\n\x0cListChannels\x12#.switchboard.v1.ListChannelsRequest\x1a$.switchboard.v1.ListChannelsResponse\"2\x82\xd3\xe4\x93\x02,\x12*/v1/integrations/{integration_id}/channels\x12\xae\x01\n\x16SetNotificationChannel\x12-.switchboard.v1.SetNotificationChannelRequest\x1a#.switchboard.v1.NotificationChannel\"@\x82\xd3\xe4\x93\x02:\x1a\x35/v1/integrations/{integration_id}/notificationChannel:\x01*\x12\xab\x01\n\x16GetNotificationChannel\x12-.switchboard.v1.GetNotificationChannelRequest\x1a#.switchboard.v1.NotificationChannel\"=\x82\xd3\xe4\x93\x02\x37\x12\x35/v1/integrations/{integration_id}/notificationChannel\x12\xa2\x01\n\x18\x43learNotificationChannel\x12/.switchboard.v1.ClearNotificationChannelRequest\x1a\x16.google.protobuf.Empty\"=\x82\xd3\xe4\x93\x02\x37*5/v1/integrations/{integration_id}/notificationChannelB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,16 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'switchboard.v1.channel_serv
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1'
+  _globals['_CHANNEL'].fields_by_name['id']._loaded_options = None
+  _globals['_CHANNEL'].fields_by_name['id']._serialized_options = b'\342A\001\003'
+  _globals['_CHANNEL'].fields_by_name['name']._loaded_options = None
+  _globals['_CHANNEL'].fields_by_name['name']._serialized_options = b'\342A\001\003'
+  _globals['_CHANNEL'].fields_by_name['purpose']._loaded_options = None
+  _globals['_CHANNEL'].fields_by_name['purpose']._serialized_options = b'\342A\001\003'
+  _globals['_CHANNEL'].fields_by_name['member_count']._loaded_options = None
+  _globals['_CHANNEL'].fields_by_name['member_count']._serialized_options = b'\342A\001\003'
+  _globals['_CHANNEL'].fields_by_name['is_member']._loaded_options = None
+  _globals['_CHANNEL'].fields_by_name['is_member']._serialized_options = b'\342A\001\003'
   _globals['_LISTCHANNELSREQUEST'].fields_by_name['integration_id']._loaded_options = None
   _globals['_LISTCHANNELSREQUEST'].fields_by_name['integration_id']._serialized_options = b'\342A\001\002'
   _globals['_SETNOTIFICATIONCHANNELREQUEST'].fields_by_name['integration_id']._loaded_options = None
@@ -55,17 +65,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHANNELSERVICE'].methods_by_name['ClearNotificationChannel']._loaded_options = None
   _globals['_CHANNELSERVICE'].methods_by_name['ClearNotificationChannel']._serialized_options = b'\202\323\344\223\0027*5/v1/integrations/{integration_id}/notificationChannel'
   _globals['_CHANNEL']._serialized_start=181
-  _globals['_CHANNEL']._serialized_end=316
-  _globals['_LISTCHANNELSREQUEST']._serialized_start=319
-  _globals['_LISTCHANNELSREQUEST']._serialized_end=522
-  _globals['_LISTCHANNELSRESPONSE']._serialized_start=525
-  _globals['_LISTCHANNELSRESPONSE']._serialized_end=671
-  _globals['_SETNOTIFICATIONCHANNELREQUEST']._serialized_start=673
-  _globals['_SETNOTIFICATIONCHANNELREQUEST']._serialized_end=786
-  _globals['_GETNOTIFICATIONCHANNELREQUEST']._serialized_start=788
-  _globals['_GETNOTIFICATIONCHANNELREQUEST']._serialized_end=864
-  _globals['_CLEARNOTIFICATIONCHANNELREQUEST']._serialized_start=866
-  _globals['_CLEARNOTIFICATIONCHANNELREQUEST']._serialized_end=944
-  _globals['_CHANNELSERVICE']._serialized_start=947
-  _globals['_CHANNELSERVICE']._serialized_end=1623
+  _globals['_CHANNEL']._serialized_end=346
+  _globals['_LISTCHANNELSREQUEST']._serialized_start=349
+  _globals['_LISTCHANNELSREQUEST']._serialized_end=552
+  _globals['_LISTCHANNELSRESPONSE']._serialized_start=555
+  _globals['_LISTCHANNELSRESPONSE']._serialized_end=701
+  _globals['_SETNOTIFICATIONCHANNELREQUEST']._serialized_start=703
+  _globals['_SETNOTIFICATIONCHANNELREQUEST']._serialized_end=816
+  _globals['_GETNOTIFICATIONCHANNELREQUEST']._serialized_start=818
+  _globals['_GETNOTIFICATIONCHANNELREQUEST']._serialized_end=894
+  _globals['_CLEARNOTIFICATIONCHANNELREQUEST']._serialized_start=896
+  _globals['_CLEARNOTIFICATIONCHANNELREQUEST']._serialized_end=974
+  _globals['_CHANNELSERVICE']._serialized_start=977
+  _globals['_CHANNELSERVICE']._serialized_end=1653
 # @@protoc_insertion_point(module_scope)

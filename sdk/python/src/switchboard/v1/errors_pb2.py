@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from switchboard.v1 import resources_pb2 as switchboard_dot_v1_dot_resources__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bswitchboard/v1/errors.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eswitchboard/v1/resources.proto\"\xe6\x01\n\x10ReconnectDetails\x12N\n\x14\x65xisting_integration\x18\x01 \x01(\x0b\x32\x1b.switchboard.v1.IntegrationR\x13\x65xistingIntegration\x12\'\n\x0freconnect_token\x18\x02 \x01(\tR\x0ereconnectToken\x12Y\n\x1breconnect_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x18reconnectTokenExpireTimeB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bswitchboard/v1/errors.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eswitchboard/v1/resources.proto\"\xf8\x01\n\x10ReconnectDetails\x12T\n\x14\x65xisting_integration\x18\x01 \x01(\x0b\x32\x1b.switchboard.v1.IntegrationB\x04\xe2\x41\x01\x03R\x13\x65xistingIntegration\x12-\n\x0freconnect_token\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x0ereconnectToken\x12_\n\x1breconnect_token_expire_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x18reconnectTokenExpireTimeB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +35,12 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'switchboard.v1.errors_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1'
-  _globals['_RECONNECTDETAILS']._serialized_start=113
-  _globals['_RECONNECTDETAILS']._serialized_end=343
+  _globals['_RECONNECTDETAILS'].fields_by_name['existing_integration']._loaded_options = None
+  _globals['_RECONNECTDETAILS'].fields_by_name['existing_integration']._serialized_options = b'\342A\001\003'
+  _globals['_RECONNECTDETAILS'].fields_by_name['reconnect_token']._loaded_options = None
+  _globals['_RECONNECTDETAILS'].fields_by_name['reconnect_token']._serialized_options = b'\342A\001\003'
+  _globals['_RECONNECTDETAILS'].fields_by_name['reconnect_token_expire_time']._loaded_options = None
+  _globals['_RECONNECTDETAILS'].fields_by_name['reconnect_token_expire_time']._serialized_options = b'\342A\001\003'
+  _globals['_RECONNECTDETAILS']._serialized_start=146
+  _globals['_RECONNECTDETAILS']._serialized_end=394
 # @@protoc_insertion_point(module_scope)

@@ -138,10 +138,12 @@ class ReplyToMessageRequest(_message.Message):
     def __init__(self, integration_id: _Optional[str] = ..., parent_internal_message_id: _Optional[str] = ..., message: _Optional[_Union[Message, _Mapping]] = ..., internal_message_id: _Optional[str] = ..., reply_broadcast: _Optional[bool] = ..., wait_for_delivery: _Optional[bool] = ..., message_type: _Optional[str] = ...) -> None: ...
 
 class GetDeliveryRequest(_message.Message):
-    __slots__ = ("delivery_id",)
+    __slots__ = ("delivery_id", "integration_id")
     DELIVERY_ID_FIELD_NUMBER: _ClassVar[int]
+    INTEGRATION_ID_FIELD_NUMBER: _ClassVar[int]
     delivery_id: str
-    def __init__(self, delivery_id: _Optional[str] = ...) -> None: ...
+    integration_id: str
+    def __init__(self, delivery_id: _Optional[str] = ..., integration_id: _Optional[str] = ...) -> None: ...
 
 class ListDeliveriesRequest(_message.Message):
     __slots__ = ("integration_id", "state", "page_size", "page_token")

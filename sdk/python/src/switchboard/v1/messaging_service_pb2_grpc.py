@@ -145,7 +145,9 @@ class MessagingServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDelivery(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Deliveries are children of their integration: the canonical path names both. The
+        older path without the integration stays as an additional binding.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')

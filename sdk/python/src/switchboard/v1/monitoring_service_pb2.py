@@ -28,7 +28,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'switchboard/v1/monitoring_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x1d\x43heckIntegrationHealthRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\"\x9a\x02\n\x11IntegrationHealth\x12%\n\x0eintegration_id\x18\x01 \x01(\tR\rintegrationId\x12\x17\n\x07team_id\x18\x02 \x01(\tR\x06teamId\x12%\n\x0eworkspace_name\x18\x03 \x01(\tR\rworkspaceName\x12\x18\n\x07healthy\x18\x04 \x01(\x08R\x07healthy\x12\x14\n\x05\x65rror\x18\x05 \x01(\tR\x05\x65rror\x12\x39\n\ncheck_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcheckTime\x12\x33\n\x07latency\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\x07latency\"6\n\x1b\x43heckAllIntegrationsRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"\xa9\x01\n\x1c\x43heckAllIntegrationsResponse\x12\x14\n\x05total\x18\x01 \x01(\x05R\x05total\x12\x18\n\x07healthy\x18\x02 \x01(\x05R\x07healthy\x12\x1c\n\tunhealthy\x18\x03 \x01(\x05R\tunhealthy\x12;\n\x07\x64\x65tails\x18\x04 \x03(\x0b\x32!.switchboard.v1.IntegrationHealthR\x07\x64\x65tails\"\xd8\x01\n\x18GetMessagingStatsRequest\x12?\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\tstartTime\x12;\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\x07\x65ndTime\x12\x17\n\x07team_id\x18\x03 \x01(\tR\x06teamId\x12%\n\x0eintegration_id\x18\x04 \x01(\tR\rintegrationId\"8\n\nErrorCount\x12\x14\n\x05\x65rror\x18\x01 \x01(\tR\x05\x65rror\x12\x14\n\x05\x63ount\x18\x02 \x01(\x03R\x05\x63ount\"\x81\x03\n\x19GetMessagingStatsResponse\x12%\n\x0etotal_attempts\x18\x01 \x01(\x03R\rtotalAttempts\x12\x1e\n\nsuccessful\x18\x02 \x01(\x03R\nsuccessful\x12\x16\n\x06\x66\x61iled\x18\x03 \x01(\x03R\x06\x66\x61iled\x12-\n\x12retried_deliveries\x18\x04 \x01(\x03R\x11retriedDeliveries\x12\x1d\n\nretry_rate\x18\x05 \x01(\x01R\tretryRate\x12?\n\rcommon_errors\x18\x06 \x03(\x0b\x32\x1a.switchboard.v1.ErrorCountR\x0c\x63ommonErrors\x12:\n\x0bp50_latency\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\np50Latency\x12:\n\x0bp95_latency\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationR\np95Latency\"3\n\x18GetDashboardStatsRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"\xe0\x03\n\x19GetDashboardStatsResponse\x12-\n\x12total_integrations\x18\x01 \x01(\x05R\x11totalIntegrations\x12/\n\x13\x61\x63tive_integrations\x18\x02 \x01(\x05R\x12\x61\x63tiveIntegrations\x12/\n\x13\x63onfigured_channels\x18\x03 \x01(\x05R\x12\x63onfiguredChannels\x12\x31\n\x14healthy_integrations\x18\x04 \x01(\x05R\x13healthyIntegrations\x12*\n\x11messages_last_24h\x18\x05 \x01(\x03R\x0fmessagesLast24h\x12(\n\x10replies_last_24h\x18\x06 \x01(\x03R\x0erepliesLast24h\x12(\n\x10threads_last_24h\x18\x07 \x01(\x03R\x0ethreadsLast24h\x12R\n&duplicate_connection_attempts_last_24h\x18\x08 \x01(\x03R\"duplicateConnectionAttemptsLast24h\x12+\n\x11queued_deliveries\x18\t \x01(\x03R\x10queuedDeliveries\"\xb7\x01\n\x1eGetMessageTypeBreakdownRequest\x12?\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\tstartTime\x12;\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\x07\x65ndTime\x12\x17\n\x07team_id\x18\x03 \x01(\tR\x06teamId\"K\n\x10MessageTypeCount\x12!\n\x0cmessage_type\x18\x01 \x01(\tR\x0bmessageType\x12\x14\n\x05\x63ount\x18\x02 \x01(\x03R\x05\x63ount\"]\n\x1fGetMessageTypeBreakdownResponse\x12:\n\x07\x65ntries\x18\x01 \x03(\x0b\x32 .switchboard.v1.MessageTypeCountR\x07\x65ntries2\xfe\x05\n\x11MonitoringService\x12\xa1\x01\n\x16\x43heckIntegrationHealth\x12-.switchboard.v1.CheckIntegrationHealthRequest\x1a!.switchboard.v1.IntegrationHealth\"5\x82\xd3\xe4\x93\x02/\"-/v1/integrations/{integration_id}:checkHealth\x12\x97\x01\n\x14\x43heckAllIntegrations\x12+.switchboard.v1.CheckAllIntegrationsRequest\x1a,.switchboard.v1.CheckAllIntegrationsResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/integrations:checkAll:\x01*\x12\x85\x01\n\x11GetMessagingStats\x12(.switchboard.v1.GetMessagingStatsRequest\x1a).switchboard.v1.GetMessagingStatsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/stats/messaging\x12\x85\x01\n\x11GetDashboardStats\x12(.switchboard.v1.GetDashboardStatsRequest\x1a).switchboard.v1.GetDashboardStatsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/stats/dashboard\x12\x9a\x01\n\x17GetMessageTypeBreakdown\x12..switchboard.v1.GetMessageTypeBreakdownRequest\x1a/.switchboard.v1.GetMessageTypeBreakdownResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/stats/messageTypesB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'switchboard/v1/monitoring_service.proto\x12\x0eswitchboard.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"L\n\x1d\x43heckIntegrationHealthRequest\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02R\rintegrationId\"\xc4\x02\n\x11IntegrationHealth\x12+\n\x0eintegration_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\rintegrationId\x12\x1d\n\x07team_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x06teamId\x12+\n\x0eworkspace_name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03R\rworkspaceName\x12\x1e\n\x07healthy\x18\x04 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x07healthy\x12\x1a\n\x05\x65rror\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03R\x05\x65rror\x12?\n\ncheck_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\tcheckTime\x12\x39\n\x07latency\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationB\x04\xe2\x41\x01\x03R\x07latency\"6\n\x1b\x43heckAllIntegrationsRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"\xa9\x01\n\x1c\x43heckAllIntegrationsResponse\x12\x14\n\x05total\x18\x01 \x01(\x05R\x05total\x12\x18\n\x07healthy\x18\x02 \x01(\x05R\x07healthy\x12\x1c\n\tunhealthy\x18\x03 \x01(\x05R\tunhealthy\x12;\n\x07\x64\x65tails\x18\x04 \x03(\x0b\x32!.switchboard.v1.IntegrationHealthR\x07\x64\x65tails\"\xd8\x01\n\x18GetMessagingStatsRequest\x12?\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\tstartTime\x12;\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\x07\x65ndTime\x12\x17\n\x07team_id\x18\x03 \x01(\tR\x06teamId\x12%\n\x0eintegration_id\x18\x04 \x01(\tR\rintegrationId\"D\n\nErrorCount\x12\x1a\n\x05\x65rror\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x05\x65rror\x12\x1a\n\x05\x63ount\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x03R\x05\x63ount\"\x81\x03\n\x19GetMessagingStatsResponse\x12%\n\x0etotal_attempts\x18\x01 \x01(\x03R\rtotalAttempts\x12\x1e\n\nsuccessful\x18\x02 \x01(\x03R\nsuccessful\x12\x16\n\x06\x66\x61iled\x18\x03 \x01(\x03R\x06\x66\x61iled\x12-\n\x12retried_deliveries\x18\x04 \x01(\x03R\x11retriedDeliveries\x12\x1d\n\nretry_rate\x18\x05 \x01(\x01R\tretryRate\x12?\n\rcommon_errors\x18\x06 \x03(\x0b\x32\x1a.switchboard.v1.ErrorCountR\x0c\x63ommonErrors\x12:\n\x0bp50_latency\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationR\np50Latency\x12:\n\x0bp95_latency\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationR\np95Latency\"3\n\x18GetDashboardStatsRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"\xe0\x03\n\x19GetDashboardStatsResponse\x12-\n\x12total_integrations\x18\x01 \x01(\x05R\x11totalIntegrations\x12/\n\x13\x61\x63tive_integrations\x18\x02 \x01(\x05R\x12\x61\x63tiveIntegrations\x12/\n\x13\x63onfigured_channels\x18\x03 \x01(\x05R\x12\x63onfiguredChannels\x12\x31\n\x14healthy_integrations\x18\x04 \x01(\x05R\x13healthyIntegrations\x12*\n\x11messages_last_24h\x18\x05 \x01(\x03R\x0fmessagesLast24h\x12(\n\x10replies_last_24h\x18\x06 \x01(\x03R\x0erepliesLast24h\x12(\n\x10threads_last_24h\x18\x07 \x01(\x03R\x0ethreadsLast24h\x12R\n&duplicate_connection_attempts_last_24h\x18\x08 \x01(\x03R\"duplicateConnectionAttemptsLast24h\x12+\n\x11queued_deliveries\x18\t \x01(\x03R\x10queuedDeliveries\"\xb7\x01\n\x1eGetMessageTypeBreakdownRequest\x12?\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\tstartTime\x12;\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x02R\x07\x65ndTime\x12\x17\n\x07team_id\x18\x03 \x01(\tR\x06teamId\"W\n\x10MessageTypeCount\x12\'\n\x0cmessage_type\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x0bmessageType\x12\x1a\n\x05\x63ount\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x03R\x05\x63ount\"]\n\x1fGetMessageTypeBreakdownResponse\x12:\n\x07\x65ntries\x18\x01 \x03(\x0b\x32 .switchboard.v1.MessageTypeCountR\x07\x65ntries2\xfe\x05\n\x11MonitoringService\x12\xa1\x01\n\x16\x43heckIntegrationHealth\x12-.switchboard.v1.CheckIntegrationHealthRequest\x1a!.switchboard.v1.IntegrationHealth\"5\x82\xd3\xe4\x93\x02/\"-/v1/integrations/{integration_id}:checkHealth\x12\x97\x01\n\x14\x43heckAllIntegrations\x12+.switchboard.v1.CheckAllIntegrationsRequest\x1a,.switchboard.v1.CheckAllIntegrationsResponse\"$\x82\xd3\xe4\x93\x02\x1e\"\x19/v1/integrations:checkAll:\x01*\x12\x85\x01\n\x11GetMessagingStats\x12(.switchboard.v1.GetMessagingStatsRequest\x1a).switchboard.v1.GetMessagingStatsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/stats/messaging\x12\x85\x01\n\x11GetDashboardStats\x12(.switchboard.v1.GetDashboardStatsRequest\x1a).switchboard.v1.GetDashboardStatsResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/stats/dashboard\x12\x9a\x01\n\x17GetMessageTypeBreakdown\x12..switchboard.v1.GetMessageTypeBreakdownRequest\x1a/.switchboard.v1.GetMessageTypeBreakdownResponse\"\x1e\x82\xd3\xe4\x93\x02\x18\x12\x16/v1/stats/messageTypesB;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,14 +38,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1'
   _globals['_CHECKINTEGRATIONHEALTHREQUEST'].fields_by_name['integration_id']._loaded_options = None
   _globals['_CHECKINTEGRATIONHEALTHREQUEST'].fields_by_name['integration_id']._serialized_options = b'\342A\001\002'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['integration_id']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['integration_id']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['team_id']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['team_id']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['workspace_name']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['workspace_name']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['healthy']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['healthy']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['error']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['error']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['check_time']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['check_time']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['latency']._loaded_options = None
+  _globals['_INTEGRATIONHEALTH'].fields_by_name['latency']._serialized_options = b'\342A\001\003'
   _globals['_GETMESSAGINGSTATSREQUEST'].fields_by_name['start_time']._loaded_options = None
   _globals['_GETMESSAGINGSTATSREQUEST'].fields_by_name['start_time']._serialized_options = b'\342A\001\002'
   _globals['_GETMESSAGINGSTATSREQUEST'].fields_by_name['end_time']._loaded_options = None
   _globals['_GETMESSAGINGSTATSREQUEST'].fields_by_name['end_time']._serialized_options = b'\342A\001\002'
+  _globals['_ERRORCOUNT'].fields_by_name['error']._loaded_options = None
+  _globals['_ERRORCOUNT'].fields_by_name['error']._serialized_options = b'\342A\001\003'
+  _globals['_ERRORCOUNT'].fields_by_name['count']._loaded_options = None
+  _globals['_ERRORCOUNT'].fields_by_name['count']._serialized_options = b'\342A\001\003'
   _globals['_GETMESSAGETYPEBREAKDOWNREQUEST'].fields_by_name['start_time']._loaded_options = None
   _globals['_GETMESSAGETYPEBREAKDOWNREQUEST'].fields_by_name['start_time']._serialized_options = b'\342A\001\002'
   _globals['_GETMESSAGETYPEBREAKDOWNREQUEST'].fields_by_name['end_time']._loaded_options = None
   _globals['_GETMESSAGETYPEBREAKDOWNREQUEST'].fields_by_name['end_time']._serialized_options = b'\342A\001\002'
+  _globals['_MESSAGETYPECOUNT'].fields_by_name['message_type']._loaded_options = None
+  _globals['_MESSAGETYPECOUNT'].fields_by_name['message_type']._serialized_options = b'\342A\001\003'
+  _globals['_MESSAGETYPECOUNT'].fields_by_name['count']._loaded_options = None
+  _globals['_MESSAGETYPECOUNT'].fields_by_name['count']._serialized_options = b'\342A\001\003'
   _globals['_MONITORINGSERVICE'].methods_by_name['CheckIntegrationHealth']._loaded_options = None
   _globals['_MONITORINGSERVICE'].methods_by_name['CheckIntegrationHealth']._serialized_options = b'\202\323\344\223\002/\"-/v1/integrations/{integration_id}:checkHealth'
   _globals['_MONITORINGSERVICE'].methods_by_name['CheckAllIntegrations']._loaded_options = None
@@ -59,27 +81,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHECKINTEGRATIONHEALTHREQUEST']._serialized_start=187
   _globals['_CHECKINTEGRATIONHEALTHREQUEST']._serialized_end=263
   _globals['_INTEGRATIONHEALTH']._serialized_start=266
-  _globals['_INTEGRATIONHEALTH']._serialized_end=548
-  _globals['_CHECKALLINTEGRATIONSREQUEST']._serialized_start=550
-  _globals['_CHECKALLINTEGRATIONSREQUEST']._serialized_end=604
-  _globals['_CHECKALLINTEGRATIONSRESPONSE']._serialized_start=607
-  _globals['_CHECKALLINTEGRATIONSRESPONSE']._serialized_end=776
-  _globals['_GETMESSAGINGSTATSREQUEST']._serialized_start=779
-  _globals['_GETMESSAGINGSTATSREQUEST']._serialized_end=995
-  _globals['_ERRORCOUNT']._serialized_start=997
-  _globals['_ERRORCOUNT']._serialized_end=1053
-  _globals['_GETMESSAGINGSTATSRESPONSE']._serialized_start=1056
-  _globals['_GETMESSAGINGSTATSRESPONSE']._serialized_end=1441
-  _globals['_GETDASHBOARDSTATSREQUEST']._serialized_start=1443
-  _globals['_GETDASHBOARDSTATSREQUEST']._serialized_end=1494
-  _globals['_GETDASHBOARDSTATSRESPONSE']._serialized_start=1497
-  _globals['_GETDASHBOARDSTATSRESPONSE']._serialized_end=1977
-  _globals['_GETMESSAGETYPEBREAKDOWNREQUEST']._serialized_start=1980
-  _globals['_GETMESSAGETYPEBREAKDOWNREQUEST']._serialized_end=2163
-  _globals['_MESSAGETYPECOUNT']._serialized_start=2165
-  _globals['_MESSAGETYPECOUNT']._serialized_end=2240
-  _globals['_GETMESSAGETYPEBREAKDOWNRESPONSE']._serialized_start=2242
-  _globals['_GETMESSAGETYPEBREAKDOWNRESPONSE']._serialized_end=2335
-  _globals['_MONITORINGSERVICE']._serialized_start=2338
-  _globals['_MONITORINGSERVICE']._serialized_end=3104
+  _globals['_INTEGRATIONHEALTH']._serialized_end=590
+  _globals['_CHECKALLINTEGRATIONSREQUEST']._serialized_start=592
+  _globals['_CHECKALLINTEGRATIONSREQUEST']._serialized_end=646
+  _globals['_CHECKALLINTEGRATIONSRESPONSE']._serialized_start=649
+  _globals['_CHECKALLINTEGRATIONSRESPONSE']._serialized_end=818
+  _globals['_GETMESSAGINGSTATSREQUEST']._serialized_start=821
+  _globals['_GETMESSAGINGSTATSREQUEST']._serialized_end=1037
+  _globals['_ERRORCOUNT']._serialized_start=1039
+  _globals['_ERRORCOUNT']._serialized_end=1107
+  _globals['_GETMESSAGINGSTATSRESPONSE']._serialized_start=1110
+  _globals['_GETMESSAGINGSTATSRESPONSE']._serialized_end=1495
+  _globals['_GETDASHBOARDSTATSREQUEST']._serialized_start=1497
+  _globals['_GETDASHBOARDSTATSREQUEST']._serialized_end=1548
+  _globals['_GETDASHBOARDSTATSRESPONSE']._serialized_start=1551
+  _globals['_GETDASHBOARDSTATSRESPONSE']._serialized_end=2031
+  _globals['_GETMESSAGETYPEBREAKDOWNREQUEST']._serialized_start=2034
+  _globals['_GETMESSAGETYPEBREAKDOWNREQUEST']._serialized_end=2217
+  _globals['_MESSAGETYPECOUNT']._serialized_start=2219
+  _globals['_MESSAGETYPECOUNT']._serialized_end=2306
+  _globals['_GETMESSAGETYPEBREAKDOWNRESPONSE']._serialized_start=2308
+  _globals['_GETMESSAGETYPEBREAKDOWNRESPONSE']._serialized_end=2401
+  _globals['_MONITORINGSERVICE']._serialized_start=2404
+  _globals['_MONITORINGSERVICE']._serialized_end=3170
 # @@protoc_insertion_point(module_scope)

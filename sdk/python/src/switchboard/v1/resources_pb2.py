@@ -26,7 +26,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eswitchboard/v1/resources.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc2\x02\n\x0eSlackWorkspace\x12!\n\x0cworkspace_id\x18\x01 \x01(\tR\x0bworkspaceId\x12%\n\x0eworkspace_name\x18\x02 \x01(\tR\rworkspaceName\x12#\n\renterprise_id\x18\x03 \x01(\tR\x0c\x65nterpriseId\x12\'\n\x0f\x65nterprise_name\x18\x04 \x01(\tR\x0e\x65nterpriseName\x12\x32\n\x15is_enterprise_install\x18\x05 \x01(\x08R\x13isEnterpriseInstall\x12\x1e\n\x0b\x62ot_user_id\x18\x06 \x01(\tR\tbotUserId\x12\x15\n\x06\x62ot_id\x18\x07 \x01(\tR\x05\x62otId\x12\x15\n\x06\x61pp_id\x18\x08 \x01(\tR\x05\x61ppId\x12\x16\n\x06scopes\x18\t \x03(\tR\x06scopes\"\xc2\x01\n\x13NotificationChannel\x12\x1d\n\nchannel_id\x18\x01 \x01(\tR\tchannelId\x12!\n\x0c\x63hannel_name\x18\x02 \x01(\tR\x0b\x63hannelName\x12\x32\n\x05state\x18\x03 \x01(\x0e\x32\x1c.switchboard.v1.ChannelStateR\x05state\x12\x35\n\x08set_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x07setTime\"\xcc\x06\n\x0bIntegration\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x02id\x12\x1d\n\x07team_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05R\x06teamId\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12)\n\rplatform_name\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03R\x0cplatformName\x12\x45\n\x08\x63\x61tegory\x18\x05 \x01(\x0e\x32#.switchboard.v1.IntegrationCategoryB\x04\xe2\x41\x01\x03R\x08\x63\x61tegory\x12\x18\n\x07\x65nabled\x18\x06 \x01(\x08R\x07\x65nabled\x12?\n\x06status\x18\x07 \x01(\x0e\x32!.switchboard.v1.IntegrationStatusB\x04\xe2\x41\x01\x03R\x06status\x12)\n\rstatus_reason\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03R\x0cstatusReason\x12M\n\x0fslack_workspace\x18\t \x01(\x0b\x32\x1e.switchboard.v1.SlackWorkspaceB\x04\xe2\x41\x01\x03R\x0eslackWorkspace\x12\\\n\x14notification_channel\x18\n \x01(\x0b\x32#.switchboard.v1.NotificationChannelB\x04\xe2\x41\x01\x03R\x13notificationChannel\x12\x41\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdateTime\x12\x43\n\x0c\x63onnect_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x0b\x63onnectTime\x12-\n\x0freconnect_count\x18\x0e \x01(\x05\x42\x04\xe2\x41\x01\x03R\x0ereconnectCount\x12U\n\x16last_health_check_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x13lastHealthCheckTime*\xc2\x02\n\x13IntegrationCategory\x12$\n INTEGRATION_CATEGORY_UNSPECIFIED\x10\x00\x12\"\n\x1eINTEGRATION_CATEGORY_TICKETING\x10\x01\x12\x1c\n\x18INTEGRATION_CATEGORY_CRM\x10\x02\x12\"\n\x1eINTEGRATION_CATEGORY_MESSAGING\x10\x03\x12&\n\"INTEGRATION_CATEGORY_COMMUNICATION\x10\x04\x12+\n\'INTEGRATION_CATEGORY_PROJECT_MANAGEMENT\x10\x05\x12(\n$INTEGRATION_CATEGORY_CODE_REPOSITORY\x10\x06\x12 \n\x1cINTEGRATION_CATEGORY_WEBHOOK\x10\x07*\xb5\x01\n\x11IntegrationStatus\x12\"\n\x1eINTEGRATION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTEGRATION_STATUS_ACTIVE\x10\x01\x12\x1f\n\x1bINTEGRATION_STATUS_INACTIVE\x10\x02\x12\x1c\n\x18INTEGRATION_STATUS_ERROR\x10\x03\x12\x1e\n\x1aINTEGRATION_STATUS_REVOKED\x10\x04*\x9c\x01\n\x0c\x43hannelState\x12\x1d\n\x19\x43HANNEL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43HANNEL_STATE_READY\x10\x01\x12\x1a\n\x16\x43HANNEL_STATE_ARCHIVED\x10\x02\x12\x19\n\x15\x43HANNEL_STATE_DELETED\x10\x03\x12\x1d\n\x19\x43HANNEL_STATE_BOT_REMOVED\x10\x04\x42;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eswitchboard/v1/resources.proto\x12\x0eswitchboard.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf8\x02\n\x0eSlackWorkspace\x12\'\n\x0cworkspace_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x0bworkspaceId\x12+\n\x0eworkspace_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\rworkspaceName\x12)\n\renterprise_id\x18\x03 \x01(\tB\x04\xe2\x41\x01\x03R\x0c\x65nterpriseId\x12-\n\x0f\x65nterprise_name\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03R\x0e\x65nterpriseName\x12\x38\n\x15is_enterprise_install\x18\x05 \x01(\x08\x42\x04\xe2\x41\x01\x03R\x13isEnterpriseInstall\x12$\n\x0b\x62ot_user_id\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03R\tbotUserId\x12\x1b\n\x06\x62ot_id\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03R\x05\x62otId\x12\x1b\n\x06\x61pp_id\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03R\x05\x61ppId\x12\x1c\n\x06scopes\x18\t \x03(\tB\x04\xe2\x41\x01\x03R\x06scopes\"\xda\x01\n\x13NotificationChannel\x12#\n\nchannel_id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\tchannelId\x12\'\n\x0c\x63hannel_name\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03R\x0b\x63hannelName\x12\x38\n\x05state\x18\x03 \x01(\x0e\x32\x1c.switchboard.v1.ChannelStateB\x04\xe2\x41\x01\x03R\x05state\x12;\n\x08set_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x07setTime\"\xd8\x06\n\x0bIntegration\x12\x14\n\x02id\x18\x01 \x01(\tB\x04\xe2\x41\x01\x03R\x02id\x12\x1d\n\x07team_id\x18\x02 \x01(\tB\x04\xe2\x41\x01\x05R\x06teamId\x12\x18\n\x04name\x18\x03 \x01(\tB\x04\xe2\x41\x01\x01R\x04name\x12)\n\rplatform_name\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03R\x0cplatformName\x12\x45\n\x08\x63\x61tegory\x18\x05 \x01(\x0e\x32#.switchboard.v1.IntegrationCategoryB\x04\xe2\x41\x01\x03R\x08\x63\x61tegory\x12\x1e\n\x07\x65nabled\x18\x06 \x01(\x08\x42\x04\xe2\x41\x01\x01R\x07\x65nabled\x12?\n\x06status\x18\x07 \x01(\x0e\x32!.switchboard.v1.IntegrationStatusB\x04\xe2\x41\x01\x03R\x06status\x12)\n\rstatus_reason\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03R\x0cstatusReason\x12M\n\x0fslack_workspace\x18\t \x01(\x0b\x32\x1e.switchboard.v1.SlackWorkspaceB\x04\xe2\x41\x01\x03R\x0eslackWorkspace\x12\\\n\x14notification_channel\x18\n \x01(\x0b\x32#.switchboard.v1.NotificationChannelB\x04\xe2\x41\x01\x03R\x13notificationChannel\x12\x41\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\ncreateTime\x12\x41\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\nupdateTime\x12\x43\n\x0c\x63onnect_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x0b\x63onnectTime\x12-\n\x0freconnect_count\x18\x0e \x01(\x05\x42\x04\xe2\x41\x01\x03R\x0ereconnectCount\x12U\n\x16last_health_check_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03R\x13lastHealthCheckTime*\xc2\x02\n\x13IntegrationCategory\x12$\n INTEGRATION_CATEGORY_UNSPECIFIED\x10\x00\x12\"\n\x1eINTEGRATION_CATEGORY_TICKETING\x10\x01\x12\x1c\n\x18INTEGRATION_CATEGORY_CRM\x10\x02\x12\"\n\x1eINTEGRATION_CATEGORY_MESSAGING\x10\x03\x12&\n\"INTEGRATION_CATEGORY_COMMUNICATION\x10\x04\x12+\n\'INTEGRATION_CATEGORY_PROJECT_MANAGEMENT\x10\x05\x12(\n$INTEGRATION_CATEGORY_CODE_REPOSITORY\x10\x06\x12 \n\x1cINTEGRATION_CATEGORY_WEBHOOK\x10\x07*\xb5\x01\n\x11IntegrationStatus\x12\"\n\x1eINTEGRATION_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n\x19INTEGRATION_STATUS_ACTIVE\x10\x01\x12\x1f\n\x1bINTEGRATION_STATUS_INACTIVE\x10\x02\x12\x1c\n\x18INTEGRATION_STATUS_ERROR\x10\x03\x12\x1e\n\x1aINTEGRATION_STATUS_REVOKED\x10\x04*\x9c\x01\n\x0c\x43hannelState\x12\x1d\n\x19\x43HANNEL_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x43HANNEL_STATE_READY\x10\x01\x12\x1a\n\x16\x43HANNEL_STATE_ARCHIVED\x10\x02\x12\x19\n\x15\x43HANNEL_STATE_DELETED\x10\x03\x12\x1d\n\x19\x43HANNEL_STATE_BOT_REMOVED\x10\x04\x42;Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,14 +34,44 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'switchboard.v1.resources_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z9github.com/switchboard/sdk/go/switchboardv1;switchboardv1'
+  _globals['_SLACKWORKSPACE'].fields_by_name['workspace_id']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['workspace_id']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['workspace_name']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['workspace_name']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['enterprise_id']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['enterprise_id']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['enterprise_name']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['enterprise_name']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['is_enterprise_install']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['is_enterprise_install']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['bot_user_id']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['bot_user_id']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['bot_id']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['bot_id']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['app_id']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['app_id']._serialized_options = b'\342A\001\003'
+  _globals['_SLACKWORKSPACE'].fields_by_name['scopes']._loaded_options = None
+  _globals['_SLACKWORKSPACE'].fields_by_name['scopes']._serialized_options = b'\342A\001\003'
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['channel_id']._loaded_options = None
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['channel_id']._serialized_options = b'\342A\001\003'
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['channel_name']._loaded_options = None
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['channel_name']._serialized_options = b'\342A\001\003'
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['state']._loaded_options = None
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['state']._serialized_options = b'\342A\001\003'
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['set_time']._loaded_options = None
+  _globals['_NOTIFICATIONCHANNEL'].fields_by_name['set_time']._serialized_options = b'\342A\001\003'
   _globals['_INTEGRATION'].fields_by_name['id']._loaded_options = None
   _globals['_INTEGRATION'].fields_by_name['id']._serialized_options = b'\342A\001\003'
   _globals['_INTEGRATION'].fields_by_name['team_id']._loaded_options = None
   _globals['_INTEGRATION'].fields_by_name['team_id']._serialized_options = b'\342A\001\005'
+  _globals['_INTEGRATION'].fields_by_name['name']._loaded_options = None
+  _globals['_INTEGRATION'].fields_by_name['name']._serialized_options = b'\342A\001\001'
   _globals['_INTEGRATION'].fields_by_name['platform_name']._loaded_options = None
   _globals['_INTEGRATION'].fields_by_name['platform_name']._serialized_options = b'\342A\001\003'
   _globals['_INTEGRATION'].fields_by_name['category']._loaded_options = None
   _globals['_INTEGRATION'].fields_by_name['category']._serialized_options = b'\342A\001\003'
+  _globals['_INTEGRATION'].fields_by_name['enabled']._loaded_options = None
+  _globals['_INTEGRATION'].fields_by_name['enabled']._serialized_options = b'\342A\001\001'
   _globals['_INTEGRATION'].fields_by_name['status']._loaded_options = None
   _globals['_INTEGRATION'].fields_by_name['status']._serialized_options = b'\342A\001\003'
   _globals['_INTEGRATION'].fields_by_name['status_reason']._loaded_options = None
@@ -60,16 +90,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INTEGRATION'].fields_by_name['reconnect_count']._serialized_options = b'\342A\001\003'
   _globals['_INTEGRATION'].fields_by_name['last_health_check_time']._loaded_options = None
   _globals['_INTEGRATION'].fields_by_name['last_health_check_time']._serialized_options = b'\342A\001\003'
-  _globals['_INTEGRATIONCATEGORY']._serialized_start=1486
-  _globals['_INTEGRATIONCATEGORY']._serialized_end=1808
-  _globals['_INTEGRATIONSTATUS']._serialized_start=1811
-  _globals['_INTEGRATIONSTATUS']._serialized_end=1992
-  _globals['_CHANNELSTATE']._serialized_start=1995
-  _globals['_CHANNELSTATE']._serialized_end=2151
+  _globals['_INTEGRATIONCATEGORY']._serialized_start=1576
+  _globals['_INTEGRATIONCATEGORY']._serialized_end=1898
+  _globals['_INTEGRATIONSTATUS']._serialized_start=1901
+  _globals['_INTEGRATIONSTATUS']._serialized_end=2082
+  _globals['_CHANNELSTATE']._serialized_start=2085
+  _globals['_CHANNELSTATE']._serialized_end=2241
   _globals['_SLACKWORKSPACE']._serialized_start=117
-  _globals['_SLACKWORKSPACE']._serialized_end=439
-  _globals['_NOTIFICATIONCHANNEL']._serialized_start=442
-  _globals['_NOTIFICATIONCHANNEL']._serialized_end=636
-  _globals['_INTEGRATION']._serialized_start=639
-  _globals['_INTEGRATION']._serialized_end=1483
+  _globals['_SLACKWORKSPACE']._serialized_end=493
+  _globals['_NOTIFICATIONCHANNEL']._serialized_start=496
+  _globals['_NOTIFICATIONCHANNEL']._serialized_end=714
+  _globals['_INTEGRATION']._serialized_start=717
+  _globals['_INTEGRATION']._serialized_end=1573
 # @@protoc_insertion_point(module_scope)

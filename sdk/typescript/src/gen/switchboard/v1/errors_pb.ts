@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_google_api_field_behavior } from "../../google/api/field_behavior_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Integration } from "./resources_pb.js";
@@ -14,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchboard/v1/errors.proto.
  */
 export const file_switchboard_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("Chtzd2l0Y2hib2FyZC92MS9lcnJvcnMucHJvdG8SDnN3aXRjaGJvYXJkLnYxIqcBChBSZWNvbm5lY3REZXRhaWxzEjkKFGV4aXN0aW5nX2ludGVncmF0aW9uGAEgASgLMhsuc3dpdGNoYm9hcmQudjEuSW50ZWdyYXRpb24SFwoPcmVjb25uZWN0X3Rva2VuGAIgASgJEj8KG3JlY29ubmVjdF90b2tlbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCO1o5Z2l0aHViLmNvbS9zd2l0Y2hib2FyZC9zZGsvZ28vc3dpdGNoYm9hcmR2MTtzd2l0Y2hib2FyZHYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_switchboard_v1_resources]);
+  fileDesc("Chtzd2l0Y2hib2FyZC92MS9lcnJvcnMucHJvdG8SDnN3aXRjaGJvYXJkLnYxIrkBChBSZWNvbm5lY3REZXRhaWxzEj8KFGV4aXN0aW5nX2ludGVncmF0aW9uGAEgASgLMhsuc3dpdGNoYm9hcmQudjEuSW50ZWdyYXRpb25CBOJBAQMSHQoPcmVjb25uZWN0X3Rva2VuGAIgASgJQgTiQQEDEkUKG3JlY29ubmVjdF90b2tlbl9leHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCBOJBAQNCO1o5Z2l0aHViLmNvbS9zd2l0Y2hib2FyZC9zZGsvZ28vc3dpdGNoYm9hcmR2MTtzd2l0Y2hib2FyZHYxYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_switchboard_v1_resources]);
 
 /**
  * Error detail attached (as a google.rpc.Status detail) to the ALREADY_EXISTS answer of

@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use switchboard::slack_sim::{RunningSim, SimConfig};
+use slack_sim::{RunningSim, SimConfig};
+use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(
@@ -20,16 +21,18 @@ struct Args {
     /// Do not enforce Slack's per-method rate limits.
     #[arg(long)]
     no_rate_limits: bool,
+    /// Log filter (`RUST_LOG` syntax).
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    log: String,
+    /// `json` for JSON log lines, anything else for human ones (as the service).
+    #[arg(long, env = "SWITCHBOARD_LOG_FORMAT", default_value = "human")]
+    log_format: String,
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    switchboard::telemetry::init(
-        &switchboard::config::log_filter(),
-        switchboard::config::log_format(),
-        None,
-    );
+    init_logs(&args.log, args.log_format == "json");
     let config = SimConfig {
         client_id: args.client_id,
         client_secret: args.client_secret,
@@ -46,4 +49,15 @@ async fn main() -> std::process::ExitCode {
     println!("slack-sim listening on {}", sim.base_url());
     let _ = tokio::signal::ctrl_c().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// The simulator logs to stderr only; it exports no traces (it stands in for Slack).
+fn init_logs(filter: &str, json: bool) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        logs.json().flatten_event(true).init();
+    } else {
+        logs.with_target(false).init();
+    }
 }

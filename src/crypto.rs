@@ -1,5 +1,6 @@
 //! Tokens at rest (AES-256-GCM) and the random single-use secrets we hand out (OAuth
-//! states, reconnect tokens), which are stored only as SHA-256 hashes.
+//! states, reconnect tokens), which are stored only as SHA-256 hashes. A leaf: it uses
+//! nothing else of the crate, so every layer may use it.
 
 use aes_gcm::{
     Aes256Gcm, KeyInit, Nonce,
@@ -9,8 +10,6 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::{RngCore, rngs::OsRng};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
-
-use crate::config::EncryptionKey;
 
 /// First byte of every ciphertext, so the scheme (or key) can change later.
 const FORMAT_V1: u8 = 1;
@@ -26,9 +25,10 @@ pub struct TokenCipher {
 }
 
 impl TokenCipher {
-    pub fn new(key: &EncryptionKey) -> Self {
+    /// `key` is the 32-byte AES-256 key (`SWITCHBOARD_TOKEN_ENCRYPTION_KEY`).
+    pub fn new(key: &[u8; 32]) -> Self {
         Self {
-            cipher: Aes256Gcm::new(&key.0.into()),
+            cipher: Aes256Gcm::new(key.into()),
         }
     }
 
@@ -97,7 +97,7 @@ mod tests {
     use super::*;
 
     fn cipher() -> TokenCipher {
-        TokenCipher::new(&EncryptionKey([9u8; 32]))
+        TokenCipher::new(&[9u8; 32])
     }
 
     #[test]
@@ -114,7 +114,7 @@ mod tests {
         );
         assert!(cipher().decrypt(&sealed, "team\0T2").is_err());
         assert!(
-            TokenCipher::new(&EncryptionKey([1u8; 32]))
+            TokenCipher::new(&[1u8; 32])
                 .decrypt(&sealed, "team\0T1")
                 .is_err()
         );
