@@ -40,7 +40,7 @@ async fn health_reports_serving_for_every_service_in_the_contract() {
                 .map(move |service| format!("{}.{}", file.package(), service.name()))
         })
         .collect();
-    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names.len(), 5, "{names:?}");
     for service in names {
         assert_eq!(
             status(&mut health, &service).await,
