@@ -102,7 +102,9 @@ pub struct BlockActions {
 pub enum Interaction {
     BlockActions(BlockActions),
     /// Another type (`view_submission`, `shortcut`, ...) or actions outside a message.
-    Ignored { kind: String },
+    Ignored {
+        kind: String,
+    },
 }
 
 impl Interaction {
@@ -152,7 +154,10 @@ fn delivery_of(metadata: &Value) -> Option<String> {
     if metadata.get("event_type")?.as_str()? != DELIVERY_EVENT_TYPE {
         return None;
     }
-    let id = metadata.get("event_payload")?.get("delivery_id")?.as_str()?;
+    let id = metadata
+        .get("event_payload")?
+        .get("delivery_id")?
+        .as_str()?;
     Some(id.to_owned())
 }
 
@@ -160,18 +165,23 @@ impl BlockActions {
     /// Refuses what Slack never sends, even when signed: odd ids, the NUL character.
     fn check(&self) -> Result<(), &'static str> {
         let id_like = |id: &str| id.chars().count() <= MAX_ID_CHARS && !id.contains('\0');
-        let ids = [&self.user_id, &self.channel_id, &self.message_ts, &self.trigger_id]
-            .into_iter()
-            .chain(&self.workspaces)
-            .chain(&self.delivery_id);
+        let ids = [
+            &self.user_id,
+            &self.channel_id,
+            &self.message_ts,
+            &self.trigger_id,
+        ]
+        .into_iter()
+        .chain(&self.workspaces)
+        .chain(&self.delivery_id);
         let actions_ok = self.actions.iter().all(|a| {
             [&a.action_id, &a.block_id, &a.action_ts]
                 .into_iter()
                 .all(|id| id_like(id))
                 && a.selected_option.as_ref().is_none_or(|o| !contains_nul(o))
-                && a.value.as_deref().is_none_or(|v| {
-                    v.chars().count() <= MAX_VALUE_CHARS && !v.contains('\0')
-                })
+                && a.value
+                    .as_deref()
+                    .is_none_or(|v| v.chars().count() <= MAX_VALUE_CHARS && !v.contains('\0'))
         });
         if ids.into_iter().all(|id| id_like(id)) && actions_ok {
             Ok(())
@@ -207,7 +217,8 @@ mod tests {
 
     #[test]
     fn a_click_on_our_message_names_its_delivery() {
-        let metadata = json!({"event_type": DELIVERY_EVENT_TYPE, "event_payload": {"delivery_id": "d-1"}});
+        let metadata =
+            json!({"event_type": DELIVERY_EVENT_TYPE, "event_payload": {"delivery_id": "d-1"}});
         let Interaction::BlockActions(parsed) =
             Interaction::parse(&click(metadata).to_string()).unwrap()
         else {
@@ -215,7 +226,10 @@ mod tests {
         };
         assert_eq!(parsed.delivery_id.as_deref(), Some("d-1"));
         assert_eq!(parsed.workspaces, ["T1"]);
-        assert_eq!((parsed.channel_id.as_str(), parsed.message_ts.as_str()), ("C1", "1.000001"));
+        assert_eq!(
+            (parsed.channel_id.as_str(), parsed.message_ts.as_str()),
+            ("C1", "1.000001")
+        );
         assert_eq!(parsed.actions[0].value(), "yes");
         assert_eq!(parsed.replay_key().as_deref(), Some("123.456.abc:2.5"));
     }

@@ -118,7 +118,11 @@ fn payload(inner: &mut Inner, click: &Click) -> Result<Value, &'static str> {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
     let action_ts = format!("{}.{:06}", now.as_secs(), now.subsec_micros());
-    let trigger_id = format!("{}.{}", inner.next_id('1'), super::state::Inner::random_suffix());
+    let trigger_id = format!(
+        "{}.{}",
+        inner.next_id('1'),
+        super::state::Inner::random_suffix()
+    );
     let mut action = json!({
         "type": element["type"], "action_id": click.action_id, "block_id": block_id,
         "text": element["text"], "action_ts": action_ts,
