@@ -19,17 +19,19 @@ pub(super) const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
 
 /// Checks Slack's v0 signature over the raw body (before anything parses it): the
 /// refusal to answer when it does not verify, or when no signing secret is configured.
-pub(super) fn verify_signature(
+pub(super) fn signature_refusal(
     state: &HttpState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(), Response> {
+) -> Option<Response> {
     let Some(verifier) = &state.signature else {
-        return Err((
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SLACK_SIGNING_SECRET is not configured",
-        )
-            .into_response());
+        return Some(
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SLACK_SIGNING_SECRET is not configured",
+            )
+                .into_response(),
+        );
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     verifier
@@ -39,7 +41,8 @@ pub(super) fn verify_signature(
             body,
             chrono::Utc::now().timestamp(),
         )
-        .map_err(|err| state.refusals.refuse(StatusCode::UNAUTHORIZED, err))
+        .err()
+        .map(|err| state.refusals.refuse(StatusCode::UNAUTHORIZED, err))
 }
 
 pub async fn slack_events(
@@ -47,7 +50,7 @@ pub async fn slack_events(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = verify_signature(&state, &headers, &body) {
+    if let Some(refused) = signature_refusal(&state, &headers, &body) {
         return refused;
     }
     let envelope = match serde_json::from_slice::<EventEnvelope>(&body) {

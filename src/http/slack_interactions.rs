@@ -12,7 +12,7 @@ use axum::{
 
 use super::{
     HttpState,
-    slack_events::{ANSWER_WITHIN, verify_signature},
+    slack_events::{ANSWER_WITHIN, signature_refusal},
 };
 use crate::slack::Interaction;
 
@@ -21,7 +21,7 @@ pub async fn slack_interactions(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = verify_signature(&state, &headers, &body) {
+    if let Some(refused) = signature_refusal(&state, &headers, &body) {
         return refused;
     }
     let Some(payload) = url::form_urlencoded::parse(&body)

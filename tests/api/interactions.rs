@@ -158,13 +158,13 @@ async fn a_click_is_one_event_tied_to_its_delivery_and_forgeries_and_replays_are
         block_id: "approval".into(),
         value: "order-42".into(),
         user_id: "U0CLICKER".into(),
-        channel_id: channel.clone(),
+        channel_id: channel,
         message_ts: delivery.slack_ts.clone(),
         delivery_id: delivery.id.clone(),
         internal_message_id: "order-42-approval".into(),
-        workspace_id: ws.clone(),
+        workspace_id: ws,
     };
-    assert_eq!(events, [expected.clone()]);
+    assert_eq!(events, [expected]);
 
     // The same signed request again (a replay, or Slack's retry): acknowledged, not emitted.
     let (body, timestamp, signature) = (
