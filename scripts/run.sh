@@ -72,7 +72,9 @@ if [ -n "$real_slack" ]; then
   echo "Using the real Slack app $SLACK_CLIENT_ID (SLACK_REDIRECT_URI must be set)."
 else
   sim_addr=127.0.0.1:8900
-  "$bin/slack-sim" --addr "$sim_addr" &
+  # Button clicks in the simulator are signed and posted to the service, as Slack does.
+  "$bin/slack-sim" --addr "$sim_addr" --signing-secret "$SLACK_SIGNING_SECRET" \
+    --interactivity-url "http://$SWITCHBOARD_HTTP_ADDR/slack/interactions" &
   pids+=($!)
   for _ in $(seq 50); do curl -s "http://$sim_addr/_sim/calls" >/dev/null && break; sleep 0.1; done
   ws=$(curl -s -X POST "http://$sim_addr/_sim/workspaces" -H 'content-type: application/json' \
@@ -116,6 +118,7 @@ cat <<EOT
   dev API key: $api_key   (also in .local/dev-api-key)
   metrics:     curl localhost:8080/metrics
   Slack events: POST localhost:8080/slack/events, signed with SLACK_SIGNING_SECRET in .local/dev.env
+  Slack clicks: POST localhost:8080/slack/interactions (slack-sim: POST /_sim/interactions/click)
   grpcurl:     ${grpcurl_bin:-not installed (needs Go): see README}
 
   Connect the demo workspace (README, "Try it"):

@@ -8,6 +8,7 @@ mod error;
 mod event_log;
 mod events;
 mod integrations;
+mod interactions;
 mod messaging;
 mod monitoring;
 pub mod page_token;

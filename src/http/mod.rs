@@ -1,8 +1,9 @@
-//! The HTTP side of the service (axum): probes and Slack's Events API.
+//! The HTTP side of the service (axum): probes, Slack's Events API and interactivity.
 
 mod refusals;
 mod server;
 mod slack_events;
+mod slack_interactions;
 
 use std::sync::Arc;
 
@@ -56,6 +57,10 @@ pub fn routers(
     };
     let public = Router::new()
         .route("/slack/events", post(slack_events::slack_events))
+        .route(
+            "/slack/interactions",
+            post(slack_interactions::slack_interactions),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state.clone());
     let admin = Router::new()

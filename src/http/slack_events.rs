@@ -15,28 +15,43 @@ use super::HttpState;
 use crate::{core::EventAnswer, slack::EventEnvelope};
 
 /// Slack wants an answer within 3 s; past this, handling goes on after the answer.
-const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+pub(super) const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+
+/// Checks Slack's v0 signature over the raw body (before anything parses it): the
+/// refusal to answer when it does not verify, or when no signing secret is configured.
+pub(super) fn signature_refusal(
+    state: &HttpState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response> {
+    let Some(verifier) = &state.signature else {
+        return Some(
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SLACK_SIGNING_SECRET is not configured",
+            )
+                .into_response(),
+        );
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    verifier
+        .verify(
+            header("x-slack-request-timestamp"),
+            header("x-slack-signature"),
+            body,
+            chrono::Utc::now().timestamp(),
+        )
+        .err()
+        .map(|err| state.refusals.refuse(StatusCode::UNAUTHORIZED, err))
+}
 
 pub async fn slack_events(
     State(state): State<HttpState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(verifier) = &state.signature else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SLACK_SIGNING_SECRET is not configured",
-        )
-            .into_response();
-    };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(err) = verifier.verify(
-        header("x-slack-request-timestamp"),
-        header("x-slack-signature"),
-        &body,
-        chrono::Utc::now().timestamp(),
-    ) {
-        return state.refusals.refuse(StatusCode::UNAUTHORIZED, err);
+    if let Some(refused) = signature_refusal(&state, &headers, &body) {
+        return refused;
     }
     let envelope = match serde_json::from_slice::<EventEnvelope>(&body) {
         Ok(envelope) => envelope,

@@ -70,7 +70,7 @@ pub fn event_time_utc(seconds: i64) -> Option<DateTime<Utc>> {
         .flatten()
 }
 
-fn contains_nul(value: &Value) -> bool {
+pub(super) fn contains_nul(value: &Value) -> bool {
     match value {
         Value::String(s) => s.contains('\0'),
         Value::Array(items) => items.iter().any(contains_nul),

@@ -28,7 +28,7 @@ fn value(json: serde_json::Value) -> Value {
     Value { kind: Some(kind) }
 }
 
-fn blocks(items: Vec<serde_json::Value>) -> Option<v1::Message> {
+pub fn blocks(items: Vec<serde_json::Value>) -> Option<v1::Message> {
     Some(v1::Message {
         blocks: Some(ListValue {
             values: items.into_iter().map(value).collect(),

@@ -14,6 +14,7 @@ mod hostile;
 mod http_port;
 mod idempotency;
 mod infra;
+mod interactions;
 mod leases;
 mod manage;
 mod message_edits;

@@ -29,6 +29,10 @@ pub struct ConfigChange {
     post_burst: Option<u32>,
     #[serde(default)]
     workspace_posts_per_second: Option<u32>,
+    #[serde(default)]
+    signing_secret: Option<String>,
+    #[serde(default)]
+    interactivity_url: Option<String>,
 }
 
 pub async fn set_config(
@@ -47,6 +51,12 @@ pub async fn set_config(
         }
         if let Some(cap) = change.workspace_posts_per_second {
             inner.config.workspace_posts_per_second = cap.max(1);
+        }
+        if change.signing_secret.is_some() {
+            inner.config.signing_secret = change.signing_secret;
+        }
+        if change.interactivity_url.is_some() {
+            inner.config.interactivity_url = change.interactivity_url;
         }
     });
     StatusCode::NO_CONTENT

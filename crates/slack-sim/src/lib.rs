@@ -1,11 +1,12 @@
 //! `slack-sim`: a Slack Web API simulator that behaves as `slack-facts.md` describes, for
 //! tests, benchmarks and the local demo. Real HTTP, real JSON, Slack's error codes and rate
-//! limits, plus a control API under `/_sim` to arrange workspaces and inject faults.
+//! limits, plus a control API under `/_sim` to arrange workspaces, inject faults and click buttons.
 
 mod chat;
 mod control;
 mod conversations;
 mod faults;
+mod interactivity;
 mod oauth;
 mod params;
 mod rate_limit;
@@ -35,6 +36,10 @@ pub struct SimConfig {
     pub post_burst: u32,
     /// `chat.postMessage` cap per workspace, per second (a burst of as many is tolerated).
     pub workspace_posts_per_second: u32,
+    /// The app's signing secret, to sign what the simulator posts to the service.
+    pub signing_secret: Option<String>,
+    /// The interactivity Request URL clicks are posted to (`/slack/interactions`).
+    pub interactivity_url: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -46,6 +51,8 @@ impl Default for SimConfig {
             post_interval: chat::CHANNEL_INTERVAL,
             post_burst: chat::CHANNEL_BURST,
             workspace_posts_per_second: chat::WORKSPACE_PER_SECOND,
+            signing_secret: None,
+            interactivity_url: None,
         }
     }
 }
@@ -83,6 +90,7 @@ pub fn router(state: Arc<SimState>) -> Router {
             post(control::change_channel),
         )
         .route("/_sim/messages", get(control::list_messages))
+        .route("/_sim/interactions/click", post(interactivity::click))
         .route(
             "/_sim/faults",
             post(control::add_fault).delete(control::clear_faults),

@@ -21,6 +21,12 @@ struct Args {
     /// Do not enforce Slack's per-method rate limits.
     #[arg(long)]
     no_rate_limits: bool,
+    /// The app's signing secret (SLACK_SIGNING_SECRET of the service), to sign clicks.
+    #[arg(long)]
+    signing_secret: Option<String>,
+    /// Where clicks are posted: the service's `/slack/interactions`.
+    #[arg(long)]
+    interactivity_url: Option<String>,
     /// Log filter (`RUST_LOG` syntax).
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     log: String,
@@ -37,6 +43,8 @@ async fn main() -> std::process::ExitCode {
         client_id: args.client_id,
         client_secret: args.client_secret,
         rate_limits: !args.no_rate_limits,
+        signing_secret: args.signing_secret,
+        interactivity_url: args.interactivity_url,
         ..SimConfig::default()
     };
     let sim = match RunningSim::start(args.addr, config).await {
