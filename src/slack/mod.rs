@@ -15,6 +15,6 @@ pub use client::{AuthTest, SlackClient};
 pub use conversations::Conversation;
 pub use error::{ChannelProblem, SlackError, SlackFailure};
 pub use events::{EventEnvelope, SlackEvent};
-pub use interactions::{BlockAction, BlockActions, Interaction};
+pub use interactions::Interaction;
 pub use oauth::{OAuthGrant, RefreshedTokens, SlackOAuth};
 pub use signature::{SIGNATURE_WINDOW_SECS, SignatureError, SignatureVerifier};

@@ -5,10 +5,7 @@ use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use super::{Store, StoreError, event_log::append_for, retrying};
-use crate::{
-    domain::{EventPayload, IntegrationId, TeamId, event::SlackInteraction},
-    slack::BlockActions,
-};
+use crate::domain::{BlockActions, EventPayload, IntegrationId, TeamId, event::SlackInteraction};
 
 /// Prefix of interaction keys in `slack_events`, apart from Events API event ids.
 const KEY_PREFIX: &str = "interaction:";
