@@ -9,6 +9,7 @@ use super::{
     event_hooks, event_log,
     integration_row::{COLUMNS, IntegrationRow, VIEW},
     oauth::{self, NewReconnect},
+    push_page,
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
     tokens::TokenSet,
@@ -247,15 +248,7 @@ impl Store {
 
             let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {VIEW} WHERE true"));
             push_filter(&mut page, filter);
-            if let Some((time, id)) = after {
-                page.push(" AND (create_time, id) > (")
-                    .push_bind(time)
-                    .push(", ")
-                    .push_bind(id.as_uuid())
-                    .push(")");
-            }
-            page.push(" ORDER BY create_time, id LIMIT ")
-                .push_bind(limit);
+            push_page(&mut page, after, limit);
             let rows: Vec<IntegrationRow> = page.build_query_as().fetch_all(&mut *conn).await?;
             let items = rows
                 .into_iter()
