@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     FieldViolation,
+    ids::{is_slack_id, required},
     newtype::{string_newtype, text_enum},
 };
 
@@ -13,15 +14,8 @@ string_newtype! {
 
 impl ChannelId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
-        if raw.is_empty() {
-            return Err(FieldViolation::new(field, "is required"));
-        }
-        let valid = raw.len() <= 32
-            && (raw.starts_with('C') || raw.starts_with('G'))
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if valid {
+        required(field, raw)?;
+        if (raw.starts_with('C') || raw.starts_with('G')) && is_slack_id(raw) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(FieldViolation::new(

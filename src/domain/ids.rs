@@ -25,6 +25,23 @@ pub(super) fn opaque_text(field: &str, raw: &str, max_chars: usize) -> Result<()
     Ok(())
 }
 
+/// Refuses an empty value, the same way for every id a request must carry.
+pub(super) fn required(field: &str, raw: &str) -> Result<(), FieldViolation> {
+    if raw.is_empty() {
+        return Err(FieldViolation::new(field, "is required"));
+    }
+    Ok(())
+}
+
+/// Slack ids (workspaces, channels) are short upper-case alphanumerics; anything else did
+/// not come from Slack.
+pub(super) fn is_slack_id(raw: &str) -> bool {
+    raw.len() <= 32
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
 string_newtype! {
     /// The host product's team (tenant): an opaque string of 1-128 printable characters.
     TeamId
@@ -32,9 +49,7 @@ string_newtype! {
 
 impl TeamId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
-        if raw.is_empty() {
-            return Err(FieldViolation::new(field, "is required"));
-        }
+        required(field, raw)?;
         opaque_text(field, raw, TEAM_ID_MAX_CHARS)?;
         Ok(Self(raw.to_owned()))
     }
@@ -46,14 +61,8 @@ string_newtype! {
 }
 
 impl WorkspaceId {
-    /// Slack ids are short upper-case alphanumerics; anything else did not come from Slack.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
-        let valid = !raw.is_empty()
-            && raw.len() <= 32
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if valid {
+        if !raw.is_empty() && is_slack_id(raw) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(FieldViolation::new(field, "is not a Slack workspace id"))
@@ -68,9 +77,7 @@ string_newtype! {
 
 impl InternalMessageId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldViolation> {
-        if raw.is_empty() {
-            return Err(FieldViolation::new(field, "is required"));
-        }
+        required(field, raw)?;
         if raw.chars().count() > MESSAGE_ID_MAX_CHARS || raw.chars().any(char::is_control) {
             return Err(FieldViolation::new(
                 field,

@@ -44,9 +44,7 @@ macro_rules! uuid_newtype {
             }
 
             pub fn parse(field: &str, raw: &str) -> Result<Self, $crate::domain::FieldViolation> {
-                if raw.is_empty() {
-                    return Err($crate::domain::FieldViolation::new(field, "is required"));
-                }
+                $crate::domain::ids::required(field, raw)?;
                 match uuid::Uuid::try_parse(raw) {
                     Ok(id) if raw.len() == 36 => Ok(Self(id)),
                     _ => Err($crate::domain::FieldViolation::new(field, "must be a UUID")),

@@ -1,6 +1,6 @@
 //! The outbox as the RPCs see it: enqueue (idempotent), read, list.
 
-use super::{Store, StoreError, codec::MESSAGE_KINDS, retrying};
+use super::{Store, StoreError, codec::MESSAGE_KINDS, push_page, retrying};
 use crate::domain::{
     ChannelId, ChannelState, Condition, Delivery, DeliveryId, DeliveryKind, DeliveryState,
     IntegrationId, InternalMessageId, MessageType, TeamId, WorkspaceId,
@@ -346,17 +346,7 @@ impl Store {
             if let Some(state) = state {
                 query.push(" AND state = ").push_bind(state);
             }
-            if let Some((time, id)) = after {
-                query
-                    .push(" AND (create_time, id) > (")
-                    .push_bind(time)
-                    .push(", ")
-                    .push_bind(id)
-                    .push(")");
-            }
-            query
-                .push(" ORDER BY create_time, id LIMIT ")
-                .push_bind(limit);
+            push_page(&mut query, after, limit);
             let rows: Vec<DeliveryRow> = query.build_query_as().fetch_all(&self.pool).await?;
             Ok(rows.into_iter().map(Delivery::from).collect())
         })

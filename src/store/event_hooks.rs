@@ -1,7 +1,7 @@
 //! Events derived from the rows a change touched, for the store's write paths: each hook
 //! runs inside the transaction of its change and appends what that change means.
 
-use sqlx::{FromRow, PgConnection};
+use sqlx::{FromRow, PgConnection, Postgres, postgres::PgArguments, query::QueryAs};
 use uuid::Uuid;
 
 use super::{StoreError, event_log::append_for};
@@ -81,14 +81,28 @@ pub struct ChannelChange {
 
 /// What a statement changing notification channels returns for `channel_changes`, given
 /// the changed row as `nc`, its integration as `i` and the row before the change as `old`.
-pub const CHANNEL_CHANGE: &str = "nc.integration_id, i.team_id, nc.channel_id, nc.channel_name,
+const CHANNEL_CHANGE: &str = "nc.integration_id, i.team_id, nc.channel_id, nc.channel_name,
      old.channel_name AS old_name, old.state AS \"from\", nc.state AS \"to\"";
 
-/// Appends `channel.state_changed` for each channel whose state or name changed.
+/// The statement for `channel_changes` that applies `set` to the notification channels
+/// `old` selects and locks (their `integration_id, channel_name, state` before the change).
+pub fn update_channels(old: &str, set: &str) -> String {
+    format!(
+        "WITH old AS ({old})
+         UPDATE notification_channels nc SET {set}, update_time = now()
+         FROM old, integrations i
+         WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
+         RETURNING {CHANNEL_CHANGE}"
+    )
+}
+
+/// Runs `update` (an `update_channels` statement, bound) and appends `channel.state_changed`
+/// for each channel whose state or name it changed. Returns how many channels it matched.
 pub async fn channel_changes(
     conn: &mut PgConnection,
-    changes: Vec<ChannelChange>,
+    update: QueryAs<'_, Postgres, ChannelChange, PgArguments>,
 ) -> Result<usize, StoreError> {
+    let changes = update.fetch_all(&mut *conn).await?;
     let touched = changes.len();
     for change in changes {
         if change.from == change.to && change.old_name == change.channel_name {

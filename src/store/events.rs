@@ -1,17 +1,38 @@
 //! Effects of Slack's Events API on integrations and notification channels.
 
 use chrono::{DateTime, Utc};
+use sqlx::{Encode, Postgres, Type};
 
 use super::{
     Store, StoreError,
     audit::{self, AuditAction},
-    event_hooks::{self, CHANNEL_CHANGE, ConditionChange},
+    event_hooks::{self, ConditionChange},
     retrying,
 };
 use crate::domain::{ChannelState, Condition, IntegrationId, TeamId};
 
 /// How long handled event ids are remembered (Slack retries for about five minutes).
 const REMEMBER_EVENTS: &str = "1 day";
+
+/// The notification channels a Slack channel event is about: channel `channel_id` as each
+/// integration of workspace `workspace_id` has it, only those in state `only_from` and only
+/// the integration of bot user `bot_user` when given (`$1`, `$2`, `$4`, `$5` of
+/// `WORKSPACE_CHANNELS`).
+#[derive(Clone, Copy)]
+struct WorkspaceChannels<'a> {
+    workspace_id: &'a str,
+    channel_id: &'a str,
+    only_from: Option<ChannelState>,
+    bot_user: Option<&'a str>,
+}
+
+/// `WorkspaceChannels` as the `old` of `event_hooks::update_channels`, locked.
+const WORKSPACE_CHANNELS: &str = "SELECT nc.integration_id, nc.channel_name, nc.state
+     FROM notification_channels nc JOIN integrations i ON nc.integration_id = i.id
+     WHERE i.workspace_id = $1 AND nc.channel_id = $2
+       AND ($4::text IS NULL OR nc.state = $4)
+       AND ($5::text IS NULL OR i.bot_user_id = $5)
+     FOR UPDATE OF nc";
 
 impl Store {
     /// Remembers an event id; `false` when it was seen before (a retry).
@@ -116,32 +137,14 @@ impl Store {
         only_from: Option<ChannelState>,
         bot_user: Option<&str>,
     ) -> Result<u64, StoreError> {
-        retrying("channel_event", || async move {
-            let mut tx = self.pool.begin().await?;
-            let changed = sqlx::query_as(&format!(
-                "WITH old AS (SELECT nc.integration_id, nc.channel_name, nc.state
-                     FROM notification_channels nc JOIN integrations i ON nc.integration_id = i.id
-                     WHERE i.workspace_id = $1 AND nc.channel_id = $2
-                       AND ($4::text IS NULL OR nc.state = $4)
-                       AND ($5::text IS NULL OR i.bot_user_id = $5)
-                     FOR UPDATE OF nc)
-                 UPDATE notification_channels nc SET state = $3, update_time = now()
-                 FROM old, integrations i
-                 WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
-                 RETURNING {CHANNEL_CHANGE}"
-            ))
-            .bind(workspace_id)
-            .bind(channel_id)
-            .bind(state)
-            .bind(only_from)
-            .bind(bot_user)
-            .fetch_all(&mut *tx)
-            .await?;
-            let touched = event_hooks::channel_changes(&mut tx, changed).await?;
-            tx.commit().await?;
-            Ok(touched as u64)
-        })
-        .await
+        let channels = WorkspaceChannels {
+            workspace_id,
+            channel_id,
+            only_from,
+            bot_user,
+        };
+        self.change_channels("channel_event", channels, "state = $3", state)
+            .await
     }
 
     pub async fn rename_channel(
@@ -150,24 +153,38 @@ impl Store {
         channel_id: &str,
         name: &str,
     ) -> Result<u64, StoreError> {
-        retrying("rename_channel", || async move {
+        let channels = WorkspaceChannels {
+            workspace_id,
+            channel_id,
+            only_from: None,
+            bot_user: None,
+        };
+        self.change_channels("rename_channel", channels, "channel_name = $3", name)
+            .await
+    }
+
+    /// Applies `set`, with `value` as `$3`, to `channels` and reports what changed (as the
+    /// store operation `what`). Returns how many channels matched.
+    async fn change_channels<V>(
+        &self,
+        what: &'static str,
+        channels: WorkspaceChannels<'_>,
+        set: &str,
+        value: V,
+    ) -> Result<u64, StoreError>
+    where
+        V: for<'q> Encode<'q, Postgres> + Type<Postgres> + Copy + Send,
+    {
+        retrying(what, || async move {
             let mut tx = self.pool.begin().await?;
-            let changed = sqlx::query_as(&format!(
-                "WITH old AS (SELECT nc.integration_id, nc.channel_name, nc.state
-                     FROM notification_channels nc JOIN integrations i ON nc.integration_id = i.id
-                     WHERE i.workspace_id = $1 AND nc.channel_id = $2
-                     FOR UPDATE OF nc)
-                 UPDATE notification_channels nc SET channel_name = $3, update_time = now()
-                 FROM old, integrations i
-                 WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
-                 RETURNING {CHANNEL_CHANGE}"
-            ))
-            .bind(workspace_id)
-            .bind(channel_id)
-            .bind(name)
-            .fetch_all(&mut *tx)
-            .await?;
-            let touched = event_hooks::channel_changes(&mut tx, changed).await?;
+            let sql = event_hooks::update_channels(WORKSPACE_CHANNELS, set);
+            let update = sqlx::query_as(&sql)
+                .bind(channels.workspace_id)
+                .bind(channels.channel_id)
+                .bind(value)
+                .bind(channels.only_from)
+                .bind(channels.bot_user);
+            let touched = event_hooks::channel_changes(&mut tx, update).await?;
             tx.commit().await?;
             Ok(touched as u64)
         })

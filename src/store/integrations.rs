@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder, postgres::PgArguments, query::QueryScalar};
 use uuid::Uuid;
 
 use super::codec::PENDING_STATES;
@@ -9,6 +9,7 @@ use super::{
     event_hooks, event_log,
     integration_row::{COLUMNS, IntegrationRow, VIEW},
     oauth::{self, NewReconnect},
+    push_page,
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
     tokens::TokenSet,
@@ -102,20 +103,13 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
                  ON CONFLICT ON CONSTRAINT integrations_one_per_team_workspace DO NOTHING
                  RETURNING id";
-            let created: Option<Uuid> = sqlx::query_scalar(sql)
+            let insert = sqlx::query_scalar(sql)
                 .bind(new.id.as_uuid())
                 .bind(new.team_id.as_str())
                 .bind(crate::domain::SLACK)
                 .bind(&inst.workspace_id)
-                .bind(new.name.as_str())
-                .bind(&inst.workspace_name)
-                .bind(&inst.enterprise_id)
-                .bind(&inst.enterprise_name)
-                .bind(inst.is_enterprise_install)
-                .bind(&inst.bot_user_id)
-                .bind(&inst.bot_id)
-                .bind(&inst.app_id)
-                .bind(&inst.scopes)
+                .bind(new.name.as_str());
+            let created: Option<Uuid> = bind_installation(insert, inst)
                 .bind(&new.tokens.access_token_enc)
                 .bind(&new.tokens.refresh_token_enc)
                 .bind(new.tokens.token_expire_time)
@@ -247,15 +241,7 @@ impl Store {
 
             let mut page = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {VIEW} WHERE true"));
             push_filter(&mut page, filter);
-            if let Some((time, id)) = after {
-                page.push(" AND (create_time, id) > (")
-                    .push_bind(time)
-                    .push(", ")
-                    .push_bind(id.as_uuid())
-                    .push(")");
-            }
-            page.push(" ORDER BY create_time, id LIMIT ")
-                .push_bind(limit);
+            push_page(&mut page, after, limit);
             let rows: Vec<IntegrationRow> = page.build_query_as().fetch_all(&mut *conn).await?;
             let items = rows
                 .into_iter()
@@ -395,20 +381,13 @@ async fn apply_tokens_in(
              connect_time = now(), update_time = now(), reconnect_count = reconnect_count + 1
          WHERE id = $1 AND workspace_id = $2
          RETURNING id";
-    let updated: Option<Uuid> = sqlx::query_scalar(sql)
+    let update = sqlx::query_scalar(sql)
         .bind(id.as_uuid())
         .bind(&inst.workspace_id)
         .bind(&tokens.access_token_enc)
         .bind(&tokens.refresh_token_enc)
-        .bind(tokens.token_expire_time)
-        .bind(&inst.workspace_name)
-        .bind(&inst.enterprise_id)
-        .bind(&inst.enterprise_name)
-        .bind(inst.is_enterprise_install)
-        .bind(&inst.bot_user_id)
-        .bind(&inst.bot_id)
-        .bind(&inst.app_id)
-        .bind(&inst.scopes)
+        .bind(tokens.token_expire_time);
+    let updated: Option<Uuid> = bind_installation(update, inst)
         .bind(Condition::Healthy)
         .fetch_optional(&mut *conn)
         .await?;
@@ -436,6 +415,23 @@ async fn apply_tokens_in(
     .await?;
     event_hooks::status_changed(conn, id, status, "reconnected").await?;
     Ok(Some(integration))
+}
+
+/// Binds what an installation says of the workspace and the bot as `$6` to `$13`, where
+/// both the insert (`install`) and the token update (`apply_tokens_in`) take them.
+fn bind_installation<'q>(
+    query: QueryScalar<'q, Postgres, Uuid, PgArguments>,
+    inst: &'q Installation,
+) -> QueryScalar<'q, Postgres, Uuid, PgArguments> {
+    query
+        .bind(&inst.workspace_name)
+        .bind(&inst.enterprise_id)
+        .bind(&inst.enterprise_name)
+        .bind(inst.is_enterprise_install)
+        .bind(&inst.bot_user_id)
+        .bind(&inst.bot_id)
+        .bind(&inst.app_id)
+        .bind(&inst.scopes)
 }
 
 fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &IntegrationFilter) {

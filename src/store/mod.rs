@@ -24,7 +24,8 @@ mod webhooks;
 
 use std::{future::Future, time::Duration};
 
-use sqlx::{PgPool, postgres::PgPoolOptions};
+use chrono::{DateTime, Utc};
+use sqlx::{Encode, PgPool, Postgres, QueryBuilder, Type, postgres::PgPoolOptions};
 use tracing::Instrument;
 
 pub use audit::AuditAction;
@@ -156,6 +157,28 @@ where
             other => return other,
         }
     }
+}
+
+/// Ends a list query with one page of it in creation order: the rows after `after` by
+/// `(create_time, id)`, at most `limit`. The query's `WHERE` must be open for an `AND`.
+fn push_page<'q, Id>(
+    query: &mut QueryBuilder<'q, Postgres>,
+    after: Option<(DateTime<Utc>, Id)>,
+    limit: i64,
+) where
+    Id: 'q + Encode<'q, Postgres> + Type<Postgres>,
+{
+    if let Some((time, id)) = after {
+        query
+            .push(" AND (create_time, id) > (")
+            .push_bind(time)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    query
+        .push(" ORDER BY create_time, id LIMIT ")
+        .push_bind(limit);
 }
 
 /// The database behind every repository.

@@ -12,8 +12,7 @@ use uuid::Uuid;
 use super::{
     Store, StoreError,
     codec::{MESSAGE_KINDS, PENDING_STATES},
-    event_hooks::{self, CHANNEL_CHANGE},
-    retrying,
+    event_hooks, retrying,
 };
 use crate::config::Pace;
 use crate::domain::{
@@ -361,20 +360,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         retrying("set_channel_state", || async move {
             let mut tx = self.pool.begin().await?;
-            let changed = sqlx::query_as(&format!(
-                "WITH old AS (SELECT integration_id, channel_name, state FROM notification_channels
-                     WHERE integration_id = $1 AND channel_id = $2 FOR UPDATE)
-                 UPDATE notification_channels nc SET state = $3, update_time = now()
-                 FROM old, integrations i
-                 WHERE nc.integration_id = old.integration_id AND i.id = nc.integration_id
-                 RETURNING {CHANNEL_CHANGE}"
-            ))
-            .bind(id)
-            .bind(channel_id)
-            .bind(state)
-            .fetch_all(&mut *tx)
-            .await?;
-            event_hooks::channel_changes(&mut tx, changed).await?;
+            let sql = event_hooks::update_channels(
+                "SELECT integration_id, channel_name, state FROM notification_channels
+                 WHERE integration_id = $1 AND channel_id = $2 FOR UPDATE",
+                "state = $3",
+            );
+            let update = sqlx::query_as(&sql).bind(id).bind(channel_id).bind(state);
+            event_hooks::channel_changes(&mut tx, update).await?;
             tx.commit().await?;
             Ok(())
         })

@@ -1,6 +1,11 @@
 //! Figures for MonitoringService, computed from the attempt log and the outbox.
 
 use chrono::{DateTime, Utc};
+use sqlx::{
+    FromRow, Postgres,
+    postgres::{PgArguments, PgRow},
+    query::QueryAs,
+};
 
 use super::{
     Store, StoreError,
@@ -43,6 +48,34 @@ pub struct DashboardStats {
 
 const MOST_COMMON_ERRORS: i64 = 10;
 
+/// The attempts a messaging figure counts, as a predicate on `delivery_attempts`: those of
+/// the scope's team and integration (when given) made from `$1` up to `$2`.
+const ATTEMPT_WINDOW: &str = "attempt_time >= $1 AND attempt_time < $2
+     AND ($3::text IS NULL OR team_id = $3) AND ($4::uuid IS NULL OR integration_id = $4)";
+
+/// The values of `ATTEMPT_WINDOW`'s `$1` to `$4`.
+#[derive(Clone, Copy)]
+struct AttemptWindow<'a> {
+    scope: &'a StatsScope,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+impl<'a> AttemptWindow<'a> {
+    /// `sql`, a statement over `ATTEMPT_WINDOW`, with the window bound.
+    fn query<'q, O>(self, sql: &'q str) -> QueryAs<'q, Postgres, O, PgArguments>
+    where
+        'a: 'q,
+        O: for<'r> FromRow<'r, PgRow>,
+    {
+        sqlx::query_as(sql)
+            .bind(self.start)
+            .bind(self.end)
+            .bind(self.scope.team_id.as_ref())
+            .bind(self.scope.integration_id)
+    }
+}
+
 impl Store {
     pub async fn messaging_stats(
         &self,
@@ -50,45 +83,33 @@ impl Store {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<MessagingStats, StoreError> {
-        let team = scope.team_id.as_ref();
-        let integration = scope.integration_id;
+        let window = AttemptWindow { scope, start, end };
         retrying("messaging_stats", || async move {
-            let window = "attempt_time >= $1 AND attempt_time < $2
-                 AND ($3::text IS NULL OR team_id = $3) AND ($4::uuid IS NULL OR integration_id = $4)";
-            let (total, successful, p50, p95): (i64, i64, Option<f64>, Option<f64>) = sqlx::query_as(&format!(
-                "SELECT count(*), count(*) FILTER (WHERE outcome = 'sent'),
-                        percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
-                        percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                 FROM delivery_attempts WHERE {window}"
-            ))
-            .bind(start)
-            .bind(end)
-            .bind(team)
-            .bind(integration)
-            .fetch_one(&self.pool)
-            .await?;
-            let (attempted, retried): (i64, i64) = sqlx::query_as(&format!(
-                "SELECT count(*), count(*) FILTER (WHERE n > 1)
-                 FROM (SELECT delivery_id, count(*) AS n FROM delivery_attempts
-                       WHERE {window} GROUP BY delivery_id) per_delivery"
-            ))
-            .bind(start)
-            .bind(end)
-            .bind(team)
-            .bind(integration)
-            .fetch_one(&self.pool)
-            .await?;
-            let common_errors: Vec<(String, i64)> = sqlx::query_as(&format!(
-                "SELECT COALESCE(slack_error, 'unknown'), count(*) AS n FROM delivery_attempts
-                 WHERE {window} AND outcome <> 'sent'
-                 GROUP BY 1 ORDER BY n DESC, 1 LIMIT {MOST_COMMON_ERRORS}"
-            ))
-            .bind(start)
-            .bind(end)
-            .bind(team)
-            .bind(integration)
-            .fetch_all(&self.pool)
-            .await?;
+            let (total, successful, p50, p95): (i64, i64, Option<f64>, Option<f64>) = window
+                .query(&format!(
+                    "SELECT count(*), count(*) FILTER (WHERE outcome = 'sent'),
+                            percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
+                            percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                     FROM delivery_attempts WHERE {ATTEMPT_WINDOW}"
+                ))
+                .fetch_one(&self.pool)
+                .await?;
+            let (attempted, retried): (i64, i64) = window
+                .query(&format!(
+                    "SELECT count(*), count(*) FILTER (WHERE n > 1)
+                     FROM (SELECT delivery_id, count(*) AS n FROM delivery_attempts
+                           WHERE {ATTEMPT_WINDOW} GROUP BY delivery_id) per_delivery"
+                ))
+                .fetch_one(&self.pool)
+                .await?;
+            let common_errors: Vec<(String, i64)> = window
+                .query(&format!(
+                    "SELECT COALESCE(slack_error, 'unknown'), count(*) AS n FROM delivery_attempts
+                     WHERE {ATTEMPT_WINDOW} AND outcome <> 'sent'
+                     GROUP BY 1 ORDER BY n DESC, 1 LIMIT {MOST_COMMON_ERRORS}"
+                ))
+                .fetch_all(&self.pool)
+                .await?;
             Ok(MessagingStats {
                 total_attempts: total,
                 successful,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::{Store, StoreError, retrying};
+use super::{Store, StoreError, push_page, retrying};
 use crate::domain::{EventCursor, TeamId, WebhookState, WebhookSubscription};
 
 pub struct NewWebhook {
@@ -115,17 +115,7 @@ impl Store {
                     .push(" AND team_id = ")
                     .push_bind(team.as_str().to_owned());
             }
-            if let Some((time, id)) = after {
-                query
-                    .push(" AND (create_time, id) > (")
-                    .push_bind(time)
-                    .push(", ")
-                    .push_bind(id)
-                    .push(")");
-            }
-            query
-                .push(" ORDER BY create_time, id LIMIT ")
-                .push_bind(limit);
+            push_page(&mut query, after, limit);
             let rows: Vec<WebhookRow> = query.build_query_as().fetch_all(&self.pool).await?;
             Ok(rows.into_iter().map(from_row).collect())
         })
