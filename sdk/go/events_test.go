@@ -1,8 +1,5 @@
 package switchboard_test
 
-// Live only: these need the service side of EventService (issue 11) and skip while the
-// service answers UNIMPLEMENTED.
-
 import (
 	"context"
 	"testing"
@@ -14,19 +11,6 @@ import (
 	switchboard "github.com/switchboard/sdk/go"
 	"github.com/switchboard/sdk/go/switchboardv1"
 )
-
-// requireEventStream skips the test when the service does not implement StreamEvents. It
-// asks with a cursor that is not one, which an implemented service refuses at once.
-func requireEventStream(t *testing.T, client *switchboard.Client) {
-	t.Helper()
-	stream, err := client.Events.StreamEvents(t.Context(), &switchboardv1.StreamEventsRequest{After: "not-a-cursor"})
-	if err == nil {
-		_, err = stream.Recv()
-	}
-	if e, ok := switchboard.AsError(err); ok && e.Code == codes.Unimplemented {
-		t.Skip("the service does not implement StreamEvents yet (issue 11's service side): live-only test")
-	}
-}
 
 // follow ranges over stream in the background and hands over each event (or the error
 // that ended it).
@@ -65,7 +49,6 @@ func next(t *testing.T, events <-chan *switchboardv1.Event) *switchboardv1.Event
 // Sequential (no t.Parallel): it restarts the service under every other call.
 func TestEventStreamResumesAcrossARestartWithNoGapOrRepeat(t *testing.T) {
 	client := newClient(t)
-	requireEventStream(t, client)
 	team := newTeam(t)
 	integration := install(t, client, team, newWorkspace(t, "deploys"))
 	stream := client.EventStream(&switchboardv1.StreamEventsRequest{TeamId: team},
@@ -116,7 +99,6 @@ func TestEventStreamResumesAcrossARestartWithNoGapOrRepeat(t *testing.T) {
 
 func TestEventStreamEndsOnErrorsARetryCannotCure(t *testing.T) {
 	client := newClient(t)
-	requireEventStream(t, client)
 	other := newClient(t, switchboard.WithCredential(teamToken(newTeam(t))))
 	for _, c := range []struct {
 		name   string

@@ -1,5 +1,4 @@
-"""The event stream helper against the live service. Live only: they need the service side of
-EventService (issue 11) and skip while the service answers UNIMPLEMENTED."""
+"""The event stream helper against the live service."""
 
 import os
 import queue
@@ -13,16 +12,6 @@ import switchboard
 from switchboard.v1 import channel_service_pb2 as channels
 from switchboard.v1 import event_service_pb2 as events
 from switchboard.v1 import messaging_service_pb2 as messaging
-
-
-@pytest.fixture(autouse=True)
-def requires_event_stream(client):
-    """Asks with a cursor that is not one, which an implemented service refuses at once."""
-    try:
-        next(iter(client.events.StreamEvents(events.StreamEventsRequest(after="not-a-cursor"))))
-    except grpc.RpcError as error:
-        if error.code() is grpc.StatusCode.UNIMPLEMENTED:
-            pytest.skip("the service does not implement StreamEvents yet (issue 11's service side)")
 
 
 def follow(stream: switchboard.EventStream) -> queue.Queue:

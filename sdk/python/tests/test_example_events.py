@@ -1,12 +1,11 @@
 """examples/events.py, after the quickstart, sees its message's delivery.sent on the stream
-and as a verified webhook. Live only: it skips while the service lacks EventService."""
+and as a verified webhook."""
 
 import os
 import subprocess
 import sys
 
 from conftest import EXAMPLE, unique
-from test_events import requires_event_stream  # noqa: F401 (the autouse fixture)
 
 
 def test_the_events_example_streams_and_verifies_a_webhook():

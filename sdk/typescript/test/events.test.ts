@@ -1,5 +1,4 @@
-// The event stream helper against the live service. Live only: they need the service side
-// of EventService (issue 11) and skip while the service answers UNIMPLEMENTED.
+// The event stream helper against the live service.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -9,11 +8,10 @@ import {
   EventStream,
   SwitchboardError,
 } from "@switchboard/sdk";
-import { connect, control, env, install, newTeam, newWorkspace, streamEventsImplemented, teamToken } from "./harness.js";
+import { connect, control, env, install, newTeam, newWorkspace, teamToken } from "./harness.js";
 
-test("a stream resumed after a restart misses nothing and repeats nothing", async (t) => {
+test("a stream resumed after a restart misses nothing and repeats nothing", async () => {
   const client = connect();
-  if (!(await streamEventsImplemented(t, client))) return;
   const team = newTeam();
   const integration = await install(client, team, await newWorkspace(["deploys"]));
   const stopped = new AbortController();
@@ -50,8 +48,7 @@ for (const [name, credential, request, codes] of [
   ["another team's events", teamToken(newTeam()), { teamId: newTeam() }, [Code.PermissionDenied]],
   ["a cursor that is not one", env.apiKey, { after: "not-a-cursor" }, [Code.InvalidArgument, Code.OutOfRange]],
 ] as const) {
-  test(`the stream ends on ${name}`, async (t) => {
-    if (!(await streamEventsImplemented(t, connect()))) return;
+  test(`the stream ends on ${name}`, async () => {
     const stream = new EventStream(connect({ credential }).events, request);
 
     const error = await (async () => {

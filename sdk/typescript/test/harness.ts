@@ -1,12 +1,10 @@
 // What the tests share: the service that scripts/sdk_harness.py runs, and slack-sim's
 // control API beside it.
 import { createHmac, randomUUID } from "node:crypto";
-import type { TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type DescMessage, isMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { Interceptor, UnaryRequest } from "@connectrpc/connect";
 import {
-  Code,
   createSwitchboardClient,
   type Integration,
   type SwitchboardClient,
@@ -132,18 +130,4 @@ export async function failure(call: Promise<unknown>): Promise<SwitchboardError>
     return SwitchboardError.from(e);
   }
   throw new Error("the call succeeded, where it should have failed");
-}
-
-/** Whether the service implements StreamEvents: asked with a cursor that is not one, which
- * an implemented service refuses at once. */
-export async function streamEventsImplemented(t: TestContext, client: SwitchboardClient): Promise<boolean> {
-  try {
-    for await (const _ of client.events.streamEvents({ after: "not-a-cursor" })) break;
-  } catch (e) {
-    if (SwitchboardError.from(e).code === Code.Unimplemented) {
-      t.skip("the service does not implement StreamEvents yet (issue 11's service side)");
-      return false;
-    }
-  }
-  return true;
 }

@@ -9,14 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc/codes"
-
 	switchboard "github.com/switchboard/sdk/go"
 	"github.com/switchboard/sdk/go/switchboardv1"
 )
 
 // The example against the harness's service, after the quickstart (which installs the app
-// for the team). Live only: it skips while the service does not implement EventService.
+// for the team).
 func TestEvents(t *testing.T) {
 	addr := os.Getenv("SWITCHBOARD_ADDR")
 	if addr == "" {
@@ -29,9 +27,6 @@ func TestEvents(t *testing.T) {
 	}
 	defer client.Close()
 	if _, err := client.Events.ListEvents(t.Context(), &switchboardv1.ListEventsRequest{PageSize: 1}); err != nil {
-		if e, ok := switchboard.AsError(err); ok && e.Code == codes.Unimplemented {
-			t.Skip("the service does not implement EventService yet (issue 11's service side): live-only test")
-		}
 		t.Fatal(err)
 	}
 	// A team of its own, so the quickstart test's count of reconnects is not disturbed.

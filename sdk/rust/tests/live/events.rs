@@ -1,36 +1,13 @@
-//! The event stream helper against the live service. Live only: the tests need the service
-//! side of EventService (issue 11) and pass without checking anything, saying so, while
-//! the service answers UNIMPLEMENTED (Rust's test harness has no skip).
+//! The event stream helper against the live service.
 
 use futures_util::StreamExt;
 use switchboard_client::{EVENT_CURSOR_EXPIRED, StreamPolicy};
 
 use super::*;
 
-/// Whether the service implements StreamEvents: asked with a cursor that is not one, which
-/// an implemented service refuses at once.
-async fn stream_events_implemented(client: &Client) -> bool {
-    let request = v1::StreamEventsRequest {
-        after: "not-a-cursor".into(),
-        ..Default::default()
-    };
-    let (_, stream) = client.event_stream(request, StreamPolicy::default());
-    let first = Box::pin(stream).next().await;
-    if matches!(&first, Some(Err(e)) if e.code == Code::Unimplemented) {
-        eprintln!(
-            "SKIPPED: the service does not implement StreamEvents yet (issue 11's service side)"
-        );
-        return false;
-    }
-    true
-}
-
 #[tokio::test]
 async fn a_stream_resumed_after_a_restart_misses_nothing_and_repeats_nothing() {
     let client = service_client().await;
-    if !stream_events_implemented(&client).await {
-        return;
-    }
     let team = format!("events-{}", uuid::Uuid::new_v4());
     let ws = workspace(&team).await;
     let integration = install(&client, &team, &ws).await.unwrap();
@@ -97,9 +74,6 @@ async fn a_stream_resumed_after_a_restart_misses_nothing_and_repeats_nothing() {
 #[tokio::test]
 async fn errors_a_retry_cannot_cure_end_the_stream() {
     let client = service_client().await;
-    if !stream_events_implemented(&client).await {
-        return;
-    }
     let stranger = client_with(Some(team_token("events-stranger")), RetryPolicy::default()).await;
     let cases = [
         (
