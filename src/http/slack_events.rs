@@ -12,10 +12,34 @@ use axum::{
 use serde_json::json;
 
 use super::HttpState;
-use crate::{core::EventAnswer, slack::EventEnvelope};
+use crate::{
+    core::{CoreError, EventAnswer},
+    slack::EventEnvelope,
+};
 
 /// Slack wants an answer within 3 s; past this, handling goes on after the answer.
-pub(super) const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+const ANSWER_WITHIN: Duration = Duration::from_millis(2500);
+
+/// Runs `work` in a task of its own and waits for it at most [`ANSWER_WITHIN`]. `Ok(None)`:
+/// still running (it finishes after the answer, and Slack's retry of it is deduplicated);
+/// `Err`: the 500 to answer, logged with what failed.
+pub(super) async fn within_answer_time<T: Send + 'static>(
+    what: &'static str,
+    work: impl Future<Output = Result<T, CoreError>> + Send + 'static,
+) -> Result<Option<T>, Response> {
+    match tokio::time::timeout(ANSWER_WITHIN, tokio::spawn(work)).await {
+        Ok(Ok(Ok(answer))) => Ok(Some(answer)),
+        Ok(Ok(Err(err))) => {
+            tracing::error!(error = %err, "could not handle {what}");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Ok(Err(join)) => {
+            tracing::error!(error = %join, "{what} handler panicked");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+        Err(_) => Ok(None),
+    }
+}
 
 /// Checks Slack's v0 signature over the raw body (before anything parses it): the
 /// refusal to answer when it does not verify, or when no signing secret is configured.
@@ -65,21 +89,14 @@ pub async fn slack_events(
         return state.refusals.refuse(StatusCode::BAD_REQUEST, problem);
     }
     let core = state.core.clone();
-    let handling = tokio::spawn(async move { core.handle_slack_event(envelope).await });
-    match tokio::time::timeout(ANSWER_WITHIN, handling).await {
-        Ok(Ok(Ok(EventAnswer::Challenge(challenge)))) => {
+    let handling = async move { core.handle_slack_event(envelope).await };
+    match within_answer_time("a Slack event (Slack will retry)", handling).await {
+        Ok(Some(EventAnswer::Challenge(challenge))) => {
             Json(json!({ "challenge": challenge })).into_response()
         }
-        Ok(Ok(Ok(EventAnswer::Acknowledged))) => StatusCode::OK.into_response(),
-        Ok(Ok(Err(err))) => {
-            tracing::error!(error = %err, "could not handle a Slack event; Slack will retry");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-        Ok(Err(join)) => {
-            tracing::error!(error = %join, "Slack event handler panicked");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Ok(Some(EventAnswer::Acknowledged)) => StatusCode::OK.into_response(),
         // Still working: acknowledge now (the event id is recorded, so a retry is ignored).
-        Err(_) => StatusCode::OK.into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(refused) => refused,
     }
 }

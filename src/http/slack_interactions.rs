@@ -12,7 +12,7 @@ use axum::{
 
 use super::{
     HttpState,
-    slack_events::{ANSWER_WITHIN, signature_refusal},
+    slack_events::{signature_refusal, within_answer_time},
 };
 use crate::slack::Interaction;
 
@@ -44,19 +44,10 @@ pub async fn slack_interactions(
         .trim()
         .to_owned();
     let core = state.core.clone();
-    let handling =
-        tokio::spawn(async move { core.handle_slack_interaction(interaction, &signature).await });
-    match tokio::time::timeout(ANSWER_WITHIN, handling).await {
-        Ok(Ok(Ok(()))) => StatusCode::OK.into_response(),
-        Ok(Ok(Err(err))) => {
-            tracing::error!(error = %err, "could not record a Slack interaction");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-        Ok(Err(join)) => {
-            tracing::error!(error = %join, "Slack interaction handler panicked");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-        // Still recording: answer in time; the click is recorded once, whenever it commits.
-        Err(_) => StatusCode::OK.into_response(),
+    let handling = async move { core.handle_slack_interaction(interaction, &signature).await };
+    match within_answer_time("a Slack interaction", handling).await {
+        // Recorded, or still recording: the click is recorded once, whenever it commits.
+        Ok(Some(()) | None) => StatusCode::OK.into_response(),
+        Err(refused) => refused,
     }
 }
