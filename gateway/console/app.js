@@ -240,21 +240,26 @@ $('reconnect').addEventListener('click', () =>
 
 // --- notification channel ------------------------------------------------------------
 
+// The search runs in the background (on typing, and when an integration is first shown),
+// so it reports in its own line beside the list: the page status and error box belong to
+// the user's last action, which a late search answer must not overwrite.
 function searchChannels() {
   clearTimeout(searchTimer);
-  searchTimer = setTimeout(
-    () =>
-      run('Searching the channels', async () => {
-        const query = $('channel-query').value.trim().replace(/^#/, '');
-        const seq = ++searchSeq;
-        const { channels = [] } = await api.listChannels(session.get('integrationId'), query);
-        if (seq !== searchSeq) return;
-        renderChannels(channels);
-        $('channels').dataset.query = query;
-        say(`${channels.length} channel${channels.length === 1 ? '' : 's'} found.`);
-      }),
-    200,
-  );
+  searchTimer = setTimeout(async () => {
+    const query = $('channel-query').value.trim().replace(/^#/, '');
+    const seq = ++searchSeq;
+    const found = $('channels-found');
+    try {
+      const { channels = [] } = await api.listChannels(session.get('integrationId'), query);
+      if (seq !== searchSeq) return;
+      renderChannels(channels);
+      $('channels').dataset.query = query;
+      found.textContent = `${channels.length} channel${channels.length === 1 ? '' : 's'} found.`;
+    } catch (err) {
+      if (seq !== searchSeq) return;
+      found.textContent = `Searching the channels failed: ${err instanceof ApiError ? err.toString() : err.message || err}`;
+    }
+  }, 200);
 }
 
 function renderChannels(channels) {

@@ -86,12 +86,22 @@ test('the console runs the whole flow against the REST API', async () => {
   await shot('connected');
 
   // The same workspace again: 409 ALREADY_EXISTS with ReconnectDetails; Reconnect applies it.
+  // The channel search the returning page starts is held until the reconnect is shown: its
+  // late answer goes beside the channel list and leaves the status to the reconnect.
+  const channelSearch = /\/v1\/integrations\/[^/?]+\/channels\?/;
+  let releaseSearch;
+  const searchHeld = new Promise((resolve) => { releaseSearch = resolve; });
+  await page.route(channelSearch, async (route) => { await searchHeld; await route.continue(); });
   await page.getByRole('button', { name: 'Connect Slack' }).click();
   const duplicate = page.locator('#duplicate');
   await duplicate.getByText(`already connected as Demo Workspace (${integrationId}`).waitFor();
   await shot('duplicate');
   await page.getByRole('button', { name: 'Reconnect' }).click();
   await status().filter({ hasText: 'Reconnected Demo Workspace (reconnect #1)' }).waitFor();
+  releaseSearch();
+  await page.locator('#channels-found').filter({ hasText: /^\d+ channels? found\.$/ }).waitFor();
+  await page.unroute(channelSearch);
+  assert.equal(await status().textContent(), 'Reconnected Demo Workspace (reconnect #1).');
   assert.ok(await duplicate.isHidden());
   assert.equal(await integrationRows().count(), 1, 'the reconnect keeps one integration');
   await shot('reconnected');
