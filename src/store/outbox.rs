@@ -24,6 +24,9 @@ pub(super) fn interval_sql(d: Duration) -> String {
     format!("{} microseconds", d.as_micros())
 }
 
+/// Lanes `next_lane_time` considers.
+const NEXT_LANE_CANDIDATES: usize = 256;
+
 /// GCRA tolerance: how far ahead of now the theoretical arrival time may be.
 fn burst_window(interval: Duration, burst: u32) -> Duration {
     interval * burst.saturating_sub(1)
@@ -180,6 +183,7 @@ impl Outcome {
 }
 
 /// A row of the attempt log.
+#[derive(Debug, Clone)]
 pub struct AttemptRecord {
     pub latency: Duration,
     pub outcome: &'static str,
@@ -197,16 +201,15 @@ static CLAIM_HEADS: LazyLock<String> = LazyLock::new(|| {
            i.condition AS integration_condition, nc.state AS channel_state,
            p.state AS parent_state, p.slack_ts AS parent_ts, p.thread_ts AS parent_thread_ts,
            t.state AS target_state, t.slack_ts AS target_ts, h.traceparent, h.tracestate
-    FROM (
-        SELECT DISTINCT ON (d.workspace_id, d.channel_id) d.*
-        FROM deliveries d
-        JOIN unnest($1::text[], $2::text[]) AS lane(workspace_id, channel_id)
-          ON d.workspace_id = lane.workspace_id AND d.channel_id = lane.channel_id
-        WHERE d.state IN {PENDING_STATES}
-        ORDER BY d.workspace_id, d.channel_id, d.seq
+    FROM unnest($1::text[], $2::text[], $3::bigint[]) AS lane(workspace_id, channel_id, lease_epoch)
+    -- One index probe per lane, whatever its backlog.
+    CROSS JOIN LATERAL (
+        SELECT d.* FROM deliveries d
+        WHERE d.workspace_id = lane.workspace_id AND d.channel_id = lane.channel_id
+          AND d.state IN {PENDING_STATES}
+        ORDER BY d.seq
+        LIMIT 1
     ) h
-    JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS lane(workspace_id, channel_id, lease_epoch)
-      ON lane.workspace_id = h.workspace_id AND lane.channel_id = h.channel_id
     LEFT JOIN integrations i ON i.id = h.integration_id
     LEFT JOIN notification_channels nc
            ON nc.integration_id = h.integration_id AND nc.channel_id = h.channel_id
@@ -233,20 +236,23 @@ impl Store {
         retrying("claim", || async move {
             let mut tx = self.pool.begin().await?;
             let lanes: Vec<(String, String, i64)> = sqlx::query_as(&format!(
+                // `ready_time` finds the candidates by index; `next_due` and `tat` decide.
                 "WITH picked AS (
                      SELECT workspace_id, channel_id FROM channel_lanes l
-                     WHERE next_due <= now()
+                     WHERE ready_time <= now()
+                       AND next_due <= now()
                        AND tat <= now() + interval '{window}'
                        AND (lease_expire_time IS NULL OR lease_expire_time < now())
                        AND NOT EXISTS (SELECT 1 FROM workspace_limits w
                                        WHERE w.workspace_id = l.workspace_id AND w.paused_until > now())
-                     ORDER BY next_due
+                     ORDER BY ready_time
                      LIMIT $2
                      FOR UPDATE SKIP LOCKED)
                  UPDATE channel_lanes l
                  SET lease_owner = $1, lease_expire_time = now() + interval '{lease}',
                      lease_epoch = l.lease_epoch + 1,
-                     tat = GREATEST(l.tat, now()) + interval '{step}'
+                     tat = GREATEST(l.tat, now()) + interval '{step}',
+                     pace_ready = GREATEST(l.tat, now()) + interval '{step}' - interval '{window}'
                  FROM picked
                  WHERE l.workspace_id = picked.workspace_id AND l.channel_id = picked.channel_id
                  RETURNING l.workspace_id, l.channel_id, l.lease_epoch",
@@ -391,13 +397,17 @@ impl Store {
     /// When the next lane may become claimable (for the workers' sleep).
     pub async fn next_lane_time(&self, pace: Pace) -> Result<Option<DateTime<Utc>>, StoreError> {
         let window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst));
+        // Only the lanes readiest by pace and due time are looked at (by index), so the
+        // cost does not grow with the number of lanes. Should all of those be leased or
+        // paused, the answer is later than the truth; the sleep is bounded by the poll
+        // interval and cut short by wake-ups and finished attempts.
         Ok(sqlx::query_scalar(&format!(
             "SELECT min(GREATEST(l.next_due, l.tat - interval '{window}',
                                  COALESCE(l.lease_expire_time, l.next_due),
                                  COALESCE(w.paused_until, l.next_due)))
-             FROM channel_lanes l
-             LEFT JOIN workspace_limits w ON w.workspace_id = l.workspace_id
-             WHERE l.next_due IS NOT NULL"
+             FROM (SELECT * FROM channel_lanes WHERE ready_time IS NOT NULL
+                   ORDER BY ready_time LIMIT {NEXT_LANE_CANDIDATES}) l
+             LEFT JOIN workspace_limits w ON w.workspace_id = l.workspace_id"
         ))
         .fetch_one(&self.pool)
         .await?)
@@ -453,7 +463,7 @@ async fn within_workspace_cap(
         } else {
             sqlx::query(&format!(
                 "UPDATE channel_lanes SET lease_owner = NULL, lease_expire_time = NULL,
-                     tat = tat - interval '{step}'
+                     tat = tat - interval '{step}', pace_ready = pace_ready - interval '{step}'
                  WHERE workspace_id = $1 AND channel_id = $2",
                 step = interval_sql(channel_interval),
             ))
