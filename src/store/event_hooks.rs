@@ -4,9 +4,12 @@
 use sqlx::{FromRow, PgConnection, Postgres, postgres::PgArguments, query::QueryAs};
 use uuid::Uuid;
 
-use super::{StoreError, event_log::append_for};
+use super::{
+    StoreError,
+    event_log::{NewEvent, append_for, append_many},
+};
 use crate::domain::{
-    Condition, DeliveryId, EventPayload, IntegrationId, IntegrationStatus, TeamId,
+    Condition, DeliveryId, DeliveryState, EventPayload, IntegrationId, IntegrationStatus, TeamId,
     event::{
         ChannelStateChanged, DeliveryFailed, DeliverySent, IntegrationStatusChanged, status_name,
     },
@@ -138,30 +141,36 @@ pub async fn condition_changes(
     Ok(())
 }
 
-/// Appends `delivery.sent` or `delivery.failed` when the outcome just recorded for
-/// `delivery` is final. The permalink is left empty: asking Slack for it would put a call
-/// on the delivery's hot path.
-pub async fn delivery_finished(
+/// Appends `delivery.sent` or `delivery.failed` for each of `deliveries` whose outcome
+/// just recorded is final (the others are skipped). The permalink is left empty: asking
+/// Slack for it would put a call on the delivery's hot path.
+pub async fn deliveries_finished(
     conn: &mut PgConnection,
-    delivery: DeliveryId,
-    outcome: &super::Outcome,
+    deliveries: &[DeliveryId],
 ) -> Result<(), StoreError> {
-    if !matches!(
-        outcome,
-        super::Outcome::Sent { .. } | super::Outcome::Failed { .. }
-    ) {
+    if deliveries.is_empty() {
         return Ok(());
     }
-    let row: DeliveryRow = sqlx::query_as(
-        "SELECT team_id, integration_id, internal_message_id, channel_id, kind, state,
-             slack_ts, thread_ts, last_error, attempts
-         FROM deliveries WHERE id = $1",
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
+        "SELECT d.id, d.team_id, d.integration_id, d.internal_message_id, d.channel_id, d.kind,
+             d.state, d.slack_ts, d.thread_ts, d.last_error, d.attempts
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS f(id, n)
+         JOIN deliveries d ON d.id = f.id
+         WHERE d.state IN ($2, $3)
+         ORDER BY f.n",
     )
-    .bind(delivery)
-    .fetch_one(&mut *conn)
+    .bind(deliveries)
+    .bind(DeliveryState::Sent)
+    .bind(DeliveryState::Failed)
+    .fetch_all(&mut *conn)
     .await?;
-    let delivery_id = delivery.to_string();
-    let payload = if row.state == "sent" {
+    let events = rows.into_iter().map(finished_event).collect();
+    append_many(conn, events).await
+}
+
+fn finished_event(row: DeliveryRow) -> NewEvent {
+    let delivery_id = row.id.to_string();
+    let payload = if row.state == DeliveryState::Sent {
         EventPayload::DeliverySent(DeliverySent {
             delivery_id,
             internal_message_id: row.internal_message_id,
@@ -181,24 +190,22 @@ pub async fn delivery_finished(
             kind: row.kind,
         })
     };
-    let team = TeamId::from_trusted(row.team_id);
-    append_for(
-        conn,
-        &team,
-        IntegrationId::from_uuid(row.integration_id),
+    NewEvent {
+        team_id: TeamId::from_trusted(row.team_id),
+        integration_id: Some(IntegrationId::from_uuid(row.integration_id)),
         payload,
-    )
-    .await
+    }
 }
 
 #[derive(FromRow)]
 struct DeliveryRow {
+    id: Uuid,
     team_id: String,
     integration_id: Uuid,
     internal_message_id: String,
     channel_id: String,
     kind: String,
-    state: String,
+    state: DeliveryState,
     slack_ts: Option<String>,
     thread_ts: Option<String>,
     last_error: Option<String>,

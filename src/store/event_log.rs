@@ -56,17 +56,42 @@ pub enum EventsRead {
 
 /// Appends `event` inside the caller's transaction (`conn` must be one).
 pub async fn append(conn: &mut PgConnection, event: NewEvent) -> Result<(), StoreError> {
-    let payload = serde_json::to_value(&event.payload)
-        .map_err(|err| StoreError::Internal(sqlx::Error::Encode(Box::new(err))))?;
+    append_many(conn, vec![event]).await
+}
+
+/// Appends `events`, in order, inside the caller's transaction: one statement and one
+/// notification however many there are.
+pub async fn append_many(conn: &mut PgConnection, events: Vec<NewEvent>) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut teams = Vec::with_capacity(events.len());
+    let mut integrations = Vec::with_capacity(events.len());
+    let mut types = Vec::with_capacity(events.len());
+    let mut payloads = Vec::with_capacity(events.len());
+    for event in &events {
+        teams.push(event.team_id.as_str());
+        integrations.push(event.integration_id.map(|id| id.as_uuid()));
+        types.push(event.payload.type_name());
+        payloads.push(
+            serde_json::to_value(&event.payload)
+                .map_err(|err| StoreError::Internal(sqlx::Error::Encode(Box::new(err))))?,
+        );
+    }
+    let ids: Vec<Uuid> = events.iter().map(|_| Uuid::new_v4()).collect();
+    // ORDER BY ordinality: `seq` follows the order given.
     sqlx::query(
         "INSERT INTO events (id, team_id, integration_id, type, payload)
-         VALUES ($1, $2, $3, $4, $5)",
+         SELECT id, team_id, integration_id, type, payload
+         FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::jsonb[])
+              WITH ORDINALITY AS e(id, team_id, integration_id, type, payload, n)
+         ORDER BY n",
     )
-    .bind(Uuid::new_v4())
-    .bind(event.team_id.as_str())
-    .bind(event.integration_id.map(|id| id.as_uuid()))
-    .bind(event.payload.type_name())
-    .bind(payload)
+    .bind(&ids)
+    .bind(&teams)
+    .bind(&integrations)
+    .bind(&types)
+    .bind(&payloads)
     .execute(&mut *conn)
     .await?;
     // Delivered at commit, and only then; repeats within one transaction are folded.

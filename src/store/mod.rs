@@ -9,12 +9,15 @@ mod edits;
 mod event_hooks;
 pub mod event_log;
 mod events;
+mod finish_batch;
+mod group_commit;
 mod integration_row;
 mod integrations;
 mod interactions;
 mod lease;
 mod oauth;
 mod outbox;
+mod post_batch;
 mod requests;
 mod stats;
 mod tokens;
@@ -22,7 +25,11 @@ mod wakeups;
 mod webhook_outbox;
 mod webhooks;
 
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use chrono::{DateTime, Utc};
 use sqlx::{Encode, PgPool, Postgres, QueryBuilder, Type, postgres::PgPoolOptions};
@@ -31,11 +38,14 @@ use tracing::Instrument;
 pub use audit::AuditAction;
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use event_log::{EventFilter, EventsRead, NewEvent, StoredEvent};
+use finish_batch::PendingFinish;
+use group_commit::GroupCommit;
 pub use integrations::{InstallOutcome, IntegrationFilter, NewIntegration, UpdateFields};
 pub use interactions::InteractionOutcome;
 pub use lease::{Finished, HeldLane};
 pub use oauth::{ClaimedState, ExpiredReconnect, NewOAuthState, NewReconnect};
 pub use outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome};
+use post_batch::PendingPost;
 pub use requests::{Idempotent, RequestKey, Seen};
 pub use stats::{DashboardStats, MessagingStats, StatsScope};
 pub use tokens::{LockedTokens, TokenSet};
@@ -185,11 +195,39 @@ fn push_page<'q, Id>(
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
+    /// SendMessage's group commit, started on first use (on the runtime that uses it).
+    posts: Arc<OnceLock<GroupCommit<PendingPost, Option<crate::domain::Delivery>>>>,
+    /// The delivery workers' group commit of attempt outcomes, likewise.
+    finishes: Arc<OnceLock<GroupCommit<PendingFinish, Option<Finished>>>>,
 }
 
 impl Store {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            posts: Arc::default(),
+            finishes: Arc::default(),
+        }
+    }
+
+    fn finish_batches(&self) -> &GroupCommit<PendingFinish, Option<Finished>> {
+        self.finishes.get_or_init(|| {
+            let pool = self.pool.clone();
+            GroupCommit::start(
+                finish_batch::MAX_BATCH,
+                finish_batch::FLUSHES,
+                move |batch| finish_batch::finish_all(pool.clone(), batch),
+            )
+        })
+    }
+
+    fn post_batches(&self) -> &GroupCommit<PendingPost, Option<crate::domain::Delivery>> {
+        self.posts.get_or_init(|| {
+            let pool = self.pool.clone();
+            GroupCommit::start(post_batch::MAX_BATCH, post_batch::FLUSHES, move |batch| {
+                post_batch::insert_posts(pool.clone(), batch)
+            })
+        })
     }
 
     /// A pool that connects on first use, so the service starts (and reports not-ready)
@@ -200,7 +238,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy(url)
             .map_err(StoreError::Internal)?;
-        Ok(Self { pool })
+        Ok(Self::new(pool))
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -9,6 +9,7 @@ mod duplicates;
 mod events;
 mod events_log;
 mod events_stream;
+mod group_commit;
 mod helpers;
 mod hostile;
 mod http_port;

@@ -1,0 +1,166 @@
+//! SendMessage's hot path, group-committed: the posts of concurrent calls go into the outbox
+//! in one statement and one transaction (`group_commit.rs`). A post the batch did not
+//! insert (its integration is not eligible, or its id was used before) is answered `None`,
+//! and its caller takes the one-row path, which finds out why.
+
+use sqlx::{FromRow, PgPool};
+
+use super::{
+    StoreError,
+    codec::MESSAGE_KINDS,
+    deliveries::{DELIVERY_COLUMNS, DeliveryRow, NewPost, OUTBOX_CHANNEL},
+    retry_transient,
+};
+use crate::domain::{
+    ChannelState, Condition, Delivery, DeliveryId, DeliveryKind, IntegrationId, TeamId,
+};
+
+/// Posts per transaction at most.
+pub(super) const MAX_BATCH: usize = 256;
+/// Batch transactions in flight at once; more callers wait for the next batch.
+pub(super) const FLUSHES: usize = 4;
+
+/// A post waiting for its batch (owned: it crosses to the flushing task).
+pub(super) struct PendingPost {
+    id: DeliveryId,
+    integration_id: IntegrationId,
+    internal_message_id: String,
+    message_type: Option<String>,
+    payload: serde_json::Value,
+    payload_hash: Vec<u8>,
+    team: Option<String>,
+    traceparent: Option<String>,
+    tracestate: Option<String>,
+}
+
+impl PendingPost {
+    pub fn new(post: &NewPost<'_>, team: Option<&TeamId>) -> Self {
+        Self {
+            id: post.id,
+            integration_id: post.integration_id,
+            internal_message_id: post.internal_message_id.to_string(),
+            message_type: post.message_type.as_ref().map(ToString::to_string),
+            payload: post.payload.clone(),
+            payload_hash: post.payload_hash.clone(),
+            team: team.map(ToString::to_string),
+            traceparent: post.trace.as_ref().map(|t| t.traceparent.clone()),
+            tracestate: post.trace.as_ref().and_then(|t| t.tracestate.clone()),
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct InsertedRow {
+    #[sqlx(flatten)]
+    delivery: DeliveryRow,
+    woke: Option<bool>,
+}
+
+/// Inserts the eligible posts of `batch` and wakes the workers if a lane became due; the
+/// delivery of each inserted post, `None` for the others. A batch that keeps failing
+/// answers `None` throughout: every caller then tries alone and hears its own error.
+pub(super) async fn insert_posts(pool: PgPool, batch: Vec<PendingPost>) -> Vec<Option<Delivery>> {
+    let inserted = retry_transient("enqueue_posts", || insert_once(&pool, &batch)).await;
+    let mut rows = match inserted {
+        Ok(rows) => rows,
+        Err(err) => {
+            tracing::warn!(error = %err, posts = batch.len(), "batched enqueue failed; each post goes alone");
+            Vec::new()
+        }
+    };
+    batch
+        .iter()
+        .map(|post| {
+            let at = rows.iter().position(|row| row.id == post.id)?;
+            Some(rows.swap_remove(at))
+        })
+        .collect()
+}
+
+async fn insert_once(pool: &PgPool, batch: &[PendingPost]) -> Result<Vec<Delivery>, StoreError> {
+    let mut tx = pool.begin().await?;
+    // Rows go in by idempotency key and lanes by name, so that two batches never wait on
+    // each other's locks in opposite orders. The seq order of posts within one batch is
+    // arbitrary, as it is between concurrent calls.
+    let rows: Vec<InsertedRow> = sqlx::query_as(&format!(
+        "WITH input AS (
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[],
+                                  $6::bytea[], $7::text[], $8::text[], $9::text[])
+                 AS x(id, integration_id, internal_message_id, message_type, payload,
+                      payload_hash, team_id, traceparent, tracestate)),
+         inserted AS (
+             INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
+                 kind, internal_message_id, message_type, payload, payload_hash,
+                 traceparent, tracestate)
+             SELECT x.id, i.id, i.team_id, i.workspace_id, i.nc_channel_id, $10,
+                    x.internal_message_id, x.message_type, x.payload, x.payload_hash,
+                    x.traceparent, x.tracestate
+             FROM input x JOIN integrations_with_channel i ON i.id = x.integration_id
+             WHERE i.enabled AND i.condition = $11 AND i.nc_state = $12
+               AND (x.team_id IS NULL OR i.team_id = x.team_id)
+             ORDER BY x.integration_id, x.internal_message_id
+             ON CONFLICT (integration_id, internal_message_id)
+                 WHERE kind IN {MESSAGE_KINDS} DO NOTHING
+             RETURNING {DELIVERY_COLUMNS}, workspace_id),
+         lanes AS (
+             INSERT INTO channel_lanes (workspace_id, channel_id, next_due)
+             SELECT DISTINCT workspace_id, channel_id, now() FROM inserted
+             ORDER BY workspace_id, channel_id
+             ON CONFLICT (workspace_id, channel_id)
+             DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, now())
+             RETURNING next_due = now() AS woke)
+         SELECT {DELIVERY_COLUMNS}, (SELECT bool_or(woke) FROM lanes) AS woke FROM inserted"
+    ))
+    .bind(batch.iter().map(|p| p.id).collect::<Vec<_>>())
+    .bind(batch.iter().map(|p| p.integration_id).collect::<Vec<_>>())
+    .bind(
+        batch
+            .iter()
+            .map(|p| p.internal_message_id.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        batch
+            .iter()
+            .map(|p| p.message_type.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(batch.iter().map(|p| &p.payload).collect::<Vec<_>>())
+    .bind(
+        batch
+            .iter()
+            .map(|p| p.payload_hash.as_slice())
+            .collect::<Vec<_>>(),
+    )
+    .bind(batch.iter().map(|p| p.team.as_deref()).collect::<Vec<_>>())
+    .bind(
+        batch
+            .iter()
+            .map(|p| p.traceparent.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        batch
+            .iter()
+            .map(|p| p.tracestate.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(DeliveryKind::Post)
+    .bind(Condition::Healthy)
+    .bind(ChannelState::Ready)
+    .fetch_all(&mut *tx)
+    .await?;
+    // An empty lane became due: one notification for the batch (a busy lane keeps its
+    // head's time and needs none). NOTIFY serializes commits, so it is sent only then.
+    if rows.iter().any(|row| row.woke == Some(true)) {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(OUTBOX_CHANNEL)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Delivery::from(row.delivery))
+        .collect())
+}
