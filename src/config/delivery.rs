@@ -12,6 +12,12 @@ pub struct Pace {
     pub channel_interval: Duration,
     /// ...after a burst of at most this many.
     pub channel_burst: u32,
+    /// A lane that starts a burst counts it from this much after the claim: Slack's clock
+    /// starts when the first post arrives, which is later than the claim by a varying
+    /// lag. Without it the first paced post after a burst can reach Slack early (a 429)
+    /// whenever its lag is shorter than the burst's first. Costs nothing while a lane is
+    /// backlogged.
+    pub lag_margin: Duration,
     /// Optional workspace-wide cap: (interval, burst).
     pub workspace: Option<(Duration, u32)>,
 }
@@ -45,6 +51,7 @@ impl Default for DeliveryConfig {
             pace: Pace {
                 channel_interval: Duration::from_secs(1),
                 channel_burst: 3,
+                lag_margin: Duration::from_millis(50),
                 workspace: None,
             },
             max_in_flight: 256,
@@ -86,6 +93,10 @@ impl DeliveryConfig {
                         "a whole number",
                     )?
                     .max(1),
+                lag_margin: env.millis(
+                    "SWITCHBOARD_CHANNEL_PACE_MARGIN_MS",
+                    defaults.pace.lag_margin,
+                )?,
                 workspace: workspace_cap,
             },
             max_in_flight: env

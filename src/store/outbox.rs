@@ -251,14 +251,16 @@ impl Store {
                  UPDATE channel_lanes l
                  SET lease_owner = $1, lease_expire_time = now() + interval '{lease}',
                      lease_epoch = l.lease_epoch + 1,
-                     tat = GREATEST(l.tat, now()) + interval '{step}',
-                     pace_ready = GREATEST(l.tat, now()) + interval '{step}' - interval '{window}'
+                     tat = GREATEST(l.tat, now() + interval '{margin}') + interval '{step}',
+                     pace_ready = GREATEST(l.tat, now() + interval '{margin}')
+                                  + interval '{step}' - interval '{window}'
                  FROM picked
                  WHERE l.workspace_id = picked.workspace_id AND l.channel_id = picked.channel_id
                  RETURNING l.workspace_id, l.channel_id, l.lease_epoch",
                 window = interval_sql(burst_window(pace.channel_interval, pace.channel_burst)),
                 lease = interval_sql(terms.lease),
                 step = interval_sql(pace.channel_interval),
+                margin = interval_sql(pace.lag_margin),
             ))
             .bind(owner)
             .bind(limit)

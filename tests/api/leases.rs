@@ -125,6 +125,7 @@ async fn a_worker_that_lost_its_lane_records_nothing_and_renews_nothing() {
     let pace = Pace {
         channel_interval: TEST_PACE,
         channel_burst: 3,
+        lag_margin: Duration::ZERO,
         workspace: None,
     };
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
