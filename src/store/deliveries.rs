@@ -110,6 +110,14 @@ pub struct NewPost<'a> {
     pub trace: Option<TraceContext>,
 }
 
+/// `wake(at)`: when a lane woken by a new delivery is due. Not now, but at the head of the
+/// claim order (the earliest ready time of any lane, if that is earlier): when the
+/// workers are behind, a channel that was idle, within its pace, goes out next instead of
+/// queueing behind the backlog of busier channels, so one team's flood cannot delay
+/// another's messages. Its pace still decides when it may post.
+pub(super) const WAKE: &str = "wake AS (
+    SELECT LEAST(now(), min(ready_time)) AS at FROM channel_lanes WHERE ready_time IS NOT NULL)";
+
 /// The lane bookkeeping of a committed delivery, and the delivery as stored.
 pub(super) async fn finish_enqueue(
     conn: &mut PgConnection,
@@ -117,18 +125,19 @@ pub(super) async fn finish_enqueue(
     workspace_id: &WorkspaceId,
     channel_id: &ChannelId,
 ) -> Result<Delivery, StoreError> {
-    // An empty lane becomes due now (and the workers are woken); a busy one keeps its
-    // head's time and needs no wake-up. NOTIFY serializes commits, so it is only sent
-    // when it tells the workers something.
-    sqlx::query(
-        "WITH lane AS (
+    // An empty lane becomes due (and the workers are woken); a busy one keeps its head's
+    // time and needs no wake-up. NOTIFY serializes commits, so it is only sent when it
+    // tells the workers something.
+    sqlx::query(&format!(
+        "WITH {WAKE},
+         lane AS (
              INSERT INTO channel_lanes (workspace_id, channel_id, next_due)
-             VALUES ($1, $2, now())
+             VALUES ($1, $2, (SELECT at FROM wake))
              ON CONFLICT (workspace_id, channel_id)
-             DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, now())
-             RETURNING next_due = now() AS woke)
+             DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, (SELECT at FROM wake))
+             RETURNING next_due = (SELECT at FROM wake) AS woke)
          SELECT pg_notify($3, '') FROM lane WHERE woke",
-    )
+    ))
     .bind(workspace_id)
     .bind(channel_id)
     .bind(OUTBOX_CHANNEL)

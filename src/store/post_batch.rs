@@ -8,7 +8,7 @@ use sqlx::{FromRow, PgPool};
 use super::{
     StoreError,
     codec::MESSAGE_KINDS,
-    deliveries::{DELIVERY_COLUMNS, DeliveryRow, NewPost, OUTBOX_CHANNEL},
+    deliveries::{DELIVERY_COLUMNS, DeliveryRow, NewPost, OUTBOX_CHANNEL, WAKE},
     retry_transient,
 };
 use crate::domain::{
@@ -102,13 +102,14 @@ async fn insert_once(pool: &PgPool, batch: &[PendingPost]) -> Result<Vec<Deliver
              ON CONFLICT (integration_id, internal_message_id)
                  WHERE kind IN {MESSAGE_KINDS} DO NOTHING
              RETURNING {DELIVERY_COLUMNS}, workspace_id),
+         {WAKE},
          lanes AS (
              INSERT INTO channel_lanes (workspace_id, channel_id, next_due)
-             SELECT DISTINCT workspace_id, channel_id, now() FROM inserted
+             SELECT DISTINCT workspace_id, channel_id, (SELECT at FROM wake) FROM inserted
              ORDER BY workspace_id, channel_id
              ON CONFLICT (workspace_id, channel_id)
-             DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, now())
-             RETURNING next_due = now() AS woke)
+             DO UPDATE SET next_due = COALESCE(channel_lanes.next_due, (SELECT at FROM wake))
+             RETURNING next_due = (SELECT at FROM wake) AS woke)
          SELECT {DELIVERY_COLUMNS}, (SELECT bool_or(woke) FROM lanes) AS woke FROM inserted"
     ))
     .bind(batch.iter().map(|p| p.id).collect::<Vec<_>>())

@@ -9,6 +9,7 @@ mod duplicates;
 mod events;
 mod events_log;
 mod events_stream;
+mod fairness;
 mod group_commit;
 mod helpers;
 mod hostile;
