@@ -12,6 +12,7 @@ use crate::{
         SlackChannel,
     },
     slack::{ChannelProblem, SlackError, SlackFailure},
+    store::EntryChange,
 };
 
 pub const CHANNEL_PAGE: PageSize = PageSize {
@@ -187,6 +188,13 @@ impl Core {
                 .conversations_join(&token, channel.as_str())
                 .await
                 .map_err(channel_error)?;
+            self.store
+                .change_directory_entry(
+                    integration.workspace_id.as_str(),
+                    channel.as_str(),
+                    EntryChange::BotJoined,
+                )
+                .await?;
         }
         let updated = self
             .store

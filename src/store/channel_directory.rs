@@ -202,6 +202,88 @@ impl Store {
     }
 }
 
+/// What a channel event did to a directory entry.
+#[derive(Debug, Clone, Copy)]
+pub enum EntryChange<'a> {
+    /// Created or renamed: the channel exists under this name.
+    Named(&'a str),
+    Archived(bool),
+    Deleted,
+    /// The bot joined the channel (through SetNotificationChannel).
+    BotJoined,
+    /// This user left the channel: only the bot's leaving changes the entry.
+    Left {
+        user: &'a str,
+    },
+}
+
+impl Store {
+    /// Applies a channel event to the workspace's directory, if it has one; returns how
+    /// many entries changed. An entry an event mentions counts as seen by the listing
+    /// underway, so its end keeps it. An unarchived channel the directory no longer has
+    /// brings the next refresh forward.
+    pub async fn change_directory_entry(
+        &self,
+        workspace_id: &str,
+        channel_id: &str,
+        change: EntryChange<'_>,
+    ) -> Result<u64, StoreError> {
+        // The entry ($1, $2), seen by the workspace's current generation.
+        const ENTRY: &str = "generation = d.generation, update_time = now()
+             FROM channel_directories d
+             WHERE d.workspace_id = e.workspace_id AND e.workspace_id = $1 AND e.channel_id = $2";
+        let sql = match change {
+            EntryChange::Named(_) => "INSERT INTO channel_directory_entries AS e (workspace_id,
+                     channel_id, name, name_lower, generation)
+                 SELECT $1, $2, $3, $4, d.generation FROM channel_directories d
+                 WHERE d.workspace_id = $1
+                 ON CONFLICT (workspace_id, channel_id) DO UPDATE SET name = EXCLUDED.name,
+                     name_lower = EXCLUDED.name_lower, generation = EXCLUDED.generation,
+                     update_time = now()"
+                .to_owned(),
+            EntryChange::Archived(_) => {
+                format!("UPDATE channel_directory_entries e SET is_archived = $3, {ENTRY}")
+            }
+            EntryChange::Deleted => "DELETE FROM channel_directory_entries
+                 WHERE workspace_id = $1 AND channel_id = $2"
+                .to_owned(),
+            EntryChange::BotJoined => {
+                format!("UPDATE channel_directory_entries e SET is_member = true, {ENTRY}")
+            }
+            EntryChange::Left { .. } => format!(
+                "UPDATE channel_directory_entries e SET is_member = false, {ENTRY}
+                   AND EXISTS (SELECT 1 FROM integrations i
+                               WHERE i.workspace_id = $1 AND i.bot_user_id = $3)"
+            ),
+        };
+        retrying("change_directory_entry", || {
+            let sql = sql.as_str();
+            async move {
+                let query = sqlx::query(sql).bind(workspace_id).bind(channel_id);
+                let query = match change {
+                    // Lowercased as ListChannels lowercases its name_query.
+                    EntryChange::Named(name) => query.bind(name).bind(name.to_lowercase()),
+                    EntryChange::Archived(archived) => query.bind(archived),
+                    EntryChange::Left { user } => query.bind(user),
+                    EntryChange::Deleted | EntryChange::BotJoined => query,
+                };
+                let changed = query.execute(&self.pool).await?.rows_affected();
+                if changed == 0 && matches!(change, EntryChange::Archived(false)) {
+                    sqlx::query(
+                        "UPDATE channel_directories SET next_refresh_time = now()
+                         WHERE workspace_id = $1",
+                    )
+                    .bind(workspace_id)
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(changed)
+            }
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

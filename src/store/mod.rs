@@ -31,7 +31,7 @@ use sqlx::{Encode, PgPool, Postgres, QueryBuilder, Type, postgres::PgPoolOptions
 use tracing::Instrument;
 
 pub use audit::AuditAction;
-pub use channel_directory::{DirectoryPage, DirectoryState};
+pub use channel_directory::{DirectoryPage, DirectoryState, EntryChange};
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
 pub use directory_listing::DirectoryLease;
 pub use event_log::{EventFilter, EventsRead, NewEvent, StoredEvent};

@@ -1,6 +1,7 @@
 //! The channel directory: ListChannels answers from a listing stored in Postgres, filled
 //! page by page from `conversations.list` (429s waited out, resumed from the stored cursor,
-//! also by another process), one replica at a time, and refreshed in the background.
+//! also by another process), one replica at a time, refreshed in the background and kept
+//! current by channel events.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use tonic::{Code, transport::Channel};
 
 use crate::{
     channels::{create_channels, list},
+    events::{callback, now},
     helpers::*,
 };
 
@@ -221,6 +223,62 @@ async fn one_replica_lists_a_workspace_at_a_time() {
 }
 
 #[tokio::test]
+async fn channel_events_keep_the_directory_current() {
+    let app = TestApp::spawn().await;
+    let ws = app.create_workspace("W").await;
+    let integration = app.install("team-1", &ws).await.unwrap();
+    let ids = create_channels(&app, &ws, json!({"name": "c", "count": 5})).await;
+    let names = |page: &v1::ListChannelsResponse| -> Vec<String> {
+        page.channels.iter().map(|c| c.name.clone()).collect()
+    };
+    let listed = list(&app, query(&integration.id, None)).await.unwrap();
+    assert_eq!(
+        names(&listed),
+        ["c-0000", "c-0001", "c-0002", "c-0003", "c-0004"]
+    );
+    assert!(listed.channels.iter().all(|c| !c.is_member));
+
+    let events = [
+        json!({"type": "channel_rename", "channel": {"id": ids[0], "name": "zeta", "created": 1}}),
+        json!({"type": "channel_archive", "channel": ids[1], "user": "U1"}),
+        json!({"type": "channel_deleted", "channel": ids[2]}),
+        json!({"type": "channel_created", "channel": {"id": "C0NEW0001", "name": "alpha", "creator": "U1"}}),
+        // Archived and back: listed again.
+        json!({"type": "channel_archive", "channel": ids[3], "user": "U1"}),
+        json!({"type": "channel_unarchive", "channel": ids[3], "user": "U1"}),
+    ];
+    for (n, event) in events.into_iter().enumerate() {
+        let answer = app
+            .post_event(&callback(&format!("Ev{n}"), &ws, now(), event))
+            .await;
+        assert_eq!(answer.status(), 200);
+    }
+    // Choosing a channel joins it: the directory says the bot is a member.
+    channels_client(&app)
+        .set_notification_channel(service(v1::SetNotificationChannelRequest {
+            integration_id: integration.id.clone(),
+            channel_id: ids[4].clone(),
+        }))
+        .await
+        .unwrap();
+
+    let after = list(&app, query(&integration.id, None)).await.unwrap();
+    assert_eq!(names(&after), ["alpha", "c-0003", "c-0004", "zeta"]);
+    assert_eq!(after.total_size, 4);
+    let member: Vec<bool> = after.channels.iter().map(|c| c.is_member).collect();
+    assert_eq!(member, [false, false, true, false]);
+    let renamed = list(&app, query(&integration.id, Some("zet")))
+        .await
+        .unwrap();
+    assert_eq!(renamed.channels[0].id, ids[0]);
+    assert_eq!(
+        list_calls(&app).await,
+        1,
+        "events, not listings, changed it"
+    );
+}
+
+#[tokio::test]
 async fn the_background_refresher_lists_new_workspaces_and_drops_gone_channels() {
     let app = TestApp::spawn_with(|config| {
         config.channel_directory_refresh = Some(Duration::from_secs(1));
@@ -260,4 +318,8 @@ async fn the_background_refresher_lists_new_workspaces_and_drops_gone_channels()
         },
     )
     .await;
+}
+
+fn channels_client(app: &TestApp) -> v1::channel_service_client::ChannelServiceClient<Channel> {
+    v1::channel_service_client::ChannelServiceClient::new(app.channel.clone())
 }
