@@ -236,7 +236,8 @@ fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + use<> {
 }
 
 /// The periodic sweeps: integration health checks, token refreshes, expired reconnect
-/// tokens (token business too, so swept as often as refreshes), and old events.
+/// tokens (token business too, so swept as often as refreshes), channel directory
+/// listings, and old events.
 fn spawn_sweeps(config: &Config, core: &Core, stop: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let health_checks = config.health_check_interval.map(|every| {
         tokio::spawn(crate::core::run_health_checks(
@@ -261,11 +262,23 @@ fn spawn_sweeps(config: &Config, core: &Core, stop: &watch::Receiver<bool>) -> V
         EVENT_RETENTION_SWEEP,
         stop.clone(),
     ));
-    [health_checks, refreshes, expired_reconnects]
-        .into_iter()
-        .flatten()
-        .chain([event_retention])
-        .collect()
+    let channel_directory = config.channel_directory_refresh.map(|every| {
+        tokio::spawn(crate::core::run_channel_directory(
+            core.clone(),
+            every,
+            stop.clone(),
+        ))
+    });
+    [
+        health_checks,
+        refreshes,
+        expired_reconnects,
+        channel_directory,
+    ]
+    .into_iter()
+    .flatten()
+    .chain([event_retention])
+    .collect()
 }
 
 /// The gRPC services, each added through [`GrpcServices::add`]; health and reflection

@@ -61,7 +61,14 @@ pub struct Config {
     pub health_check_interval: Option<Duration>,
     /// How often rotating tokens due within 2 hours are refreshed; `None` for never.
     pub token_refresh_interval: Option<Duration>,
+    /// How long a workspace's channel listing stands before the background lists it again;
+    /// `None`: no background listing (ListChannels still lists a workspace it finds
+    /// unlisted, and events keep the listing current).
+    pub channel_directory_refresh: Option<Duration>,
 }
+
+/// The default of `SWITCHBOARD_CHANNEL_DIRECTORY_REFRESH_SECS`.
+pub const DEFAULT_CHANNEL_DIRECTORY_REFRESH: Duration = Duration::from_secs(600);
 
 /// Reads settings through a lookup, so tests can supply their own environment.
 struct Env<'a>(Box<Lookup<'a>>);
@@ -163,6 +170,10 @@ impl Config {
             webhooks: WebhookConfig::parse(env)?,
             health_check_interval: env.every("SWITCHBOARD_HEALTH_CHECK_INTERVAL_SECS", 900)?,
             token_refresh_interval: env.every("SWITCHBOARD_TOKEN_REFRESH_SWEEP_SECS", 60)?,
+            channel_directory_refresh: env.every(
+                "SWITCHBOARD_CHANNEL_DIRECTORY_REFRESH_SECS",
+                DEFAULT_CHANNEL_DIRECTORY_REFRESH.as_secs(),
+            )?,
         })
     }
 }
@@ -205,6 +216,10 @@ mod tests {
         assert_eq!(config.http.limits, HttpLimits::default());
         assert_eq!(config.slack.scopes.len(), 4);
         assert_eq!(config.slack.api_base_url.as_str(), "https://slack.com/api");
+        assert_eq!(
+            config.channel_directory_refresh,
+            Some(DEFAULT_CHANNEL_DIRECTORY_REFRESH)
+        );
         match config.auth {
             AuthConfig::Enabled { api_keys, .. } => assert_eq!(api_keys.len(), 2),
             AuthConfig::Disabled => panic!("auth must default to enabled"),
@@ -225,6 +240,7 @@ mod tests {
             ("SWITCHBOARD_HTTP_TIMEOUT_MS", "0"),
             ("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", "5 minutes"),
             ("SWITCHBOARD_WEBHOOK_ALLOW_PRIVATE", "yes"),
+            ("SWITCHBOARD_CHANNEL_DIRECTORY_REFRESH_SECS", "10 minutes"),
         ];
         for (name, value) in cases {
             let mut env = base();

@@ -1,8 +1,6 @@
 //! Channel selection: listing a workspace's public channels and keeping the one
 //! notification channel of each integration.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use secrecy::SecretString;
 
@@ -13,18 +11,14 @@ use crate::{
         Caller, ChannelId, Integration, IntegrationId, IntegrationStatus, NotificationChannel,
         SlackChannel,
     },
-    slack::{ChannelProblem, Conversation, SlackError, SlackFailure},
+    slack::{ChannelProblem, SlackError, SlackFailure},
+    store::EntryChange,
 };
 
-/// How long a fetched channel listing is served from the cache.
-pub const CHANNEL_LISTING_TTL: Duration = Duration::from_secs(5 * 60);
 pub const CHANNEL_PAGE: PageSize = PageSize {
     default: 100,
     max: 1000,
 };
-/// Longest Retry-After we wait out in the middle of a listing (Tier 2 allows 20 calls a
-/// minute, so short waits are normal); a longer one answers UNAVAILABLE.
-const MAX_LISTING_WAIT: Duration = Duration::from_secs(10);
 
 pub struct ChannelQuery {
     pub page_size: i32,
@@ -37,16 +31,6 @@ pub struct ChannelPage {
     pub channels: Vec<SlackChannel>,
     pub next_page_token: Option<String>,
     pub total_size: usize,
-}
-
-fn to_listed(c: Conversation) -> SlackChannel {
-    SlackChannel {
-        id: c.id,
-        name: c.name,
-        purpose: c.purpose.map(|p| p.value).unwrap_or_default(),
-        member_count: c.num_members,
-        is_member: c.is_member,
-    }
 }
 
 impl Core {
@@ -88,37 +72,6 @@ impl Core {
             .map_err(|e| CoreError::Internal(Box::new(e)))
     }
 
-    /// Every public, non-archived channel, following every cursor.
-    async fn fetch_channels(&self, token: &SecretString) -> Result<Vec<SlackChannel>, CoreError> {
-        let mut channels = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            match self
-                .slack
-                .conversations_list_page(token, cursor.as_deref())
-                .await
-            {
-                Ok((page, next)) => {
-                    channels.extend(
-                        page.into_iter()
-                            .filter(|c| !c.is_archived && !c.is_private)
-                            .map(to_listed),
-                    );
-                    match next {
-                        Some(next) => cursor = Some(next),
-                        None => return Ok(channels),
-                    }
-                }
-                Err(SlackError::RateLimited { retry_after })
-                    if retry_after <= MAX_LISTING_WAIT && crate::deadline::allows(retry_after) =>
-                {
-                    tokio::time::sleep(retry_after).await;
-                }
-                Err(err) => return Err(CoreError::from_slack(err)),
-            }
-        }
-    }
-
     #[tracing::instrument(name = "core.list_channels", skip_all, fields(
         team_id = caller.team().map(|t| t.as_str()),
         integration_id = %id,
@@ -143,44 +96,38 @@ impl Core {
             .map_err(CoreError::invalid)?;
         let integration = self.active_integration(caller, id).await?;
 
-        let cached = if query.refresh {
-            None
-        } else {
-            self.store
-                .channel_listing(id)
-                .await?
-                .filter(|(_, fetched)| {
-                    Utc::now()
-                        .signed_duration_since(*fetched)
-                        .to_std()
-                        .unwrap_or_default()
-                        < CHANNEL_LISTING_TTL
-                })
-        };
-        let mut channels = match cached {
-            Some((channels, _)) => channels,
-            None => {
-                let token = self.access_token(&integration).await?;
-                let channels = self.fetch_channels(&token).await?;
-                self.store.save_channel_listing(id, &channels).await?;
-                channels
-            }
-        };
-
-        if let Some(q) = &name_query {
-            channels.retain(|c| c.name.to_lowercase().contains(q.as_str()));
+        // Answered from the workspace's channel directory. Slack is listed here only when
+        // the workspace has no complete listing yet (its first ListChannels, unless the
+        // background refresher came first) or the caller asks for `refresh`: the listing
+        // is stored for every later call and every replica, which never wait for Slack.
+        let asked = Utc::now();
+        let workspace_id = integration.workspace_id.as_str();
+        let listed = self
+            .store
+            .channel_directory(workspace_id)
+            .await?
+            .is_some_and(|state| state.complete_time.is_some());
+        if query.refresh || !listed {
+            self.complete_directory(&integration, query.refresh.then_some(asked))
+                .await?;
         }
-        channels.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-        let total_size = channels.len();
-        let start = match &after {
-            Some((name, cid)) => channels.partition_point(|c| (&c.name, &c.id) <= (name, cid)),
-            None => 0,
-        };
-        let mut page: Vec<SlackChannel> = channels
-            .into_iter()
-            .skip(start)
-            .take(page_size + 1)
-            .collect();
+        // No channel name holds NUL (nor can Postgres text).
+        if name_query.as_deref().is_some_and(|q| q.contains('\0')) {
+            return Ok(ChannelPage {
+                channels: Vec::new(),
+                next_page_token: None,
+                total_size: 0,
+            });
+        }
+        let after = after
+            .as_ref()
+            .map(|(name, id)| (name.as_str(), id.as_str()));
+        let limit = i64::try_from(page_size + 1).unwrap_or(i64::MAX);
+        let found = self
+            .store
+            .search_channel_directory(workspace_id, name_query.as_deref(), after, limit)
+            .await?;
+        let mut page = found.channels;
         let next_page_token = self
             .pages
             .next_page(&mut page, page_size, &fingerprint, |last| {
@@ -189,7 +136,7 @@ impl Core {
         Ok(ChannelPage {
             channels: page,
             next_page_token,
-            total_size,
+            total_size: usize::try_from(found.total_size).unwrap_or_default(),
         })
     }
 
@@ -241,6 +188,13 @@ impl Core {
                 .conversations_join(&token, channel.as_str())
                 .await
                 .map_err(channel_error)?;
+            self.store
+                .change_directory_entry(
+                    integration.workspace_id.as_str(),
+                    channel.as_str(),
+                    EntryChange::BotJoined,
+                )
+                .await?;
         }
         let updated = self
             .store

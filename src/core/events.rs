@@ -6,6 +6,7 @@ use super::{Core, CoreError};
 use crate::{
     domain::ChannelState,
     slack::{EventEnvelope, SlackEvent},
+    store::EntryChange,
 };
 
 /// How to answer Slack.
@@ -83,6 +84,13 @@ impl Core {
         time: DateTime<Utc>,
     ) -> Result<u64, CoreError> {
         let store = &self.store;
+        // First the channel directory: applying a change there twice is harmless, should
+        // what follows fail and Slack retry the event.
+        if let Some((channel, change)) = directory_change(event) {
+            store
+                .change_directory_entry(workspace, channel, change)
+                .await?;
+        }
         Ok(match event {
             SlackEvent::AppUninstalled => {
                 store
@@ -130,7 +138,22 @@ impl Core {
                     )
                     .await?
             }
-            SlackEvent::Ignored { .. } => 0,
+            SlackEvent::ChannelCreated { .. } | SlackEvent::Ignored { .. } => 0,
         })
     }
+}
+
+/// What a channel event does to the workspace's channel directory.
+fn directory_change(event: &SlackEvent) -> Option<(&str, EntryChange<'_>)> {
+    Some(match event {
+        SlackEvent::ChannelCreated { channel, name }
+        | SlackEvent::ChannelRename { channel, name } => (channel, EntryChange::Named(name)),
+        SlackEvent::ChannelArchive { channel } => (channel, EntryChange::Archived(true)),
+        SlackEvent::ChannelUnarchive { channel } => (channel, EntryChange::Archived(false)),
+        SlackEvent::ChannelDeleted { channel } => (channel, EntryChange::Deleted),
+        SlackEvent::MemberLeftChannel { user, channel } => (channel, EntryChange::Left { user }),
+        SlackEvent::AppUninstalled
+        | SlackEvent::TokensRevoked { .. }
+        | SlackEvent::Ignored { .. } => return None,
+    })
 }

@@ -2,6 +2,7 @@
 //! `CoreError`.
 
 mod batch;
+mod channel_directory;
 mod channels;
 mod connect;
 mod error;
@@ -20,6 +21,7 @@ mod webhooks;
 use std::time::Duration;
 
 pub use batch::BatchRequest;
+pub use channel_directory::run_channel_directory;
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CauseChain, CoreError, Dependency, DuplicateInstall, Resource};
 pub use event_log::{EventBell, EventQuery, run_event_retention};
@@ -54,6 +56,8 @@ pub struct Core {
     redirect_uri: String,
     /// Webhook URLs may point at private and loopback addresses.
     allow_private_webhooks: bool,
+    /// How long a complete channel listing stands before the next one is due.
+    directory_refresh: Duration,
 }
 
 impl Core {
@@ -67,6 +71,9 @@ impl Core {
             pages: PageTokens::new(&config.token_encryption_key),
             redirect_uri: config.slack.redirect_uri.to_string(),
             allow_private_webhooks: config.webhooks.allow_private,
+            directory_refresh: config
+                .channel_directory_refresh
+                .unwrap_or(crate::config::DEFAULT_CHANNEL_DIRECTORY_REFRESH),
         }
     }
 

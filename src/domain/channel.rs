@@ -1,5 +1,4 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::{
     FieldViolation,
@@ -45,12 +44,14 @@ pub struct NotificationChannel {
     pub set_time: DateTime<Utc>,
 }
 
-/// A public channel as Slack lists it (kept in the per-integration listing cache).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A public channel as Slack lists it (kept in the workspace's channel directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlackChannel {
     pub id: String,
     pub name: String,
     pub purpose: String,
+    /// Kept in the directory; ListChannels does not return it.
+    pub topic: String,
     pub member_count: i32,
     pub is_member: bool,
 }

@@ -96,6 +96,11 @@ pub enum SlackEvent {
     ChannelDeleted {
         channel: String,
     },
+    /// A public channel was created.
+    ChannelCreated {
+        channel: String,
+        name: String,
+    },
     ChannelRename {
         channel: String,
         name: String,
@@ -113,32 +118,44 @@ fn text(event: &Value, key: &str) -> Option<String> {
     event.get(key)?.as_str().map(str::to_owned)
 }
 
+/// `channel: {id, name}`, as `channel_rename` and `channel_created` carry it.
+fn named_channel(event: &Value) -> Option<(String, String)> {
+    let channel = &event["channel"];
+    let (id, name) = (channel["id"].as_str()?, channel["name"].as_str()?);
+    (!id.is_empty() && !name.is_empty()).then(|| (id.to_owned(), name.to_owned()))
+}
+
 impl SlackEvent {
     pub fn parse(event: &Value) -> Self {
         let kind = text(event, "type").unwrap_or_default();
         let channel = || text(event, "channel");
-        let parsed = match kind.as_str() {
-            "app_uninstalled" => Some(Self::AppUninstalled),
-            "tokens_revoked" => Some(Self::TokensRevoked {
-                bot_users: event["tokens"]["bot"]
-                    .as_array()
-                    .map(|users| users.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect())
-                    .unwrap_or_default(),
-            }),
-            "channel_archive" => channel().map(|channel| Self::ChannelArchive { channel }),
-            "channel_unarchive" => channel().map(|channel| Self::ChannelUnarchive { channel }),
-            "channel_deleted" => channel().map(|channel| Self::ChannelDeleted { channel }),
-            "channel_rename" => Some(Self::ChannelRename {
-                channel: event["channel"]["id"].as_str().unwrap_or_default().to_owned(),
-                name: event["channel"]["name"].as_str().unwrap_or_default().to_owned(),
-            })
-            .filter(|e| matches!(e, Self::ChannelRename { channel, name } if !channel.is_empty() && !name.is_empty())),
-            "member_left_channel" => match (text(event, "user"), channel()) {
-                (Some(user), Some(channel)) => Some(Self::MemberLeftChannel { user, channel }),
+        let parsed =
+            match kind.as_str() {
+                "app_uninstalled" => Some(Self::AppUninstalled),
+                "tokens_revoked" => Some(Self::TokensRevoked {
+                    bot_users: event["tokens"]["bot"]
+                        .as_array()
+                        .map(|users| {
+                            users
+                                .iter()
+                                .filter_map(|u| u.as_str().map(str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                }),
+                "channel_archive" => channel().map(|channel| Self::ChannelArchive { channel }),
+                "channel_unarchive" => channel().map(|channel| Self::ChannelUnarchive { channel }),
+                "channel_deleted" => channel().map(|channel| Self::ChannelDeleted { channel }),
+                "channel_rename" => named_channel(event)
+                    .map(|(channel, name)| Self::ChannelRename { channel, name }),
+                "channel_created" => named_channel(event)
+                    .map(|(channel, name)| Self::ChannelCreated { channel, name }),
+                "member_left_channel" => match (text(event, "user"), channel()) {
+                    (Some(user), Some(channel)) => Some(Self::MemberLeftChannel { user, channel }),
+                    _ => None,
+                },
                 _ => None,
-            },
-            _ => None,
-        };
+            };
         parsed.unwrap_or_else(|| {
             let plain = kind.len() <= MAX_TYPE_CHARS
                 && kind
@@ -160,6 +177,7 @@ impl SlackEvent {
             Self::ChannelArchive { .. } => "channel_archive",
             Self::ChannelUnarchive { .. } => "channel_unarchive",
             Self::ChannelDeleted { .. } => "channel_deleted",
+            Self::ChannelCreated { .. } => "channel_created",
             Self::ChannelRename { .. } => "channel_rename",
             Self::MemberLeftChannel { .. } => "member_left_channel",
         }
@@ -199,6 +217,21 @@ mod tests {
             }
         );
         assert_eq!(
+            SlackEvent::parse(
+                &json!({"type": "channel_created", "channel": {"id": "C2", "name": "fresh", "creator": "U1"}})
+            ),
+            SlackEvent::ChannelCreated {
+                channel: "C2".into(),
+                name: "fresh".into()
+            }
+        );
+        assert_eq!(
+            SlackEvent::parse(&json!({"type": "channel_rename", "channel": {"id": "C1"}})),
+            SlackEvent::Ignored {
+                event_type: "channel_rename".into()
+            }
+        );
+        assert_eq!(
             SlackEvent::parse(&json!({"type": "channel_archive", "channel": "C1", "user": "U1"})),
             SlackEvent::ChannelArchive {
                 channel: "C1".into()
@@ -230,6 +263,7 @@ mod tests {
             "channel_archive",
             "channel_unarchive",
             "channel_deleted",
+            "channel_created",
             "channel_rename",
             "member_left_channel",
             "other",

@@ -12,7 +12,7 @@ mod signature;
 
 pub use chat::{DELIVERY_EVENT_TYPE, PostMessage, ThreadMessage};
 pub use client::{AuthTest, SlackClient};
-pub use conversations::Conversation;
+pub use conversations::{Conversation, ConversationText};
 pub use error::{ChannelProblem, SlackError, SlackFailure};
 pub use events::{EventEnvelope, SlackEvent};
 pub use interactions::Interaction;

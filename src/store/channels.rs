@@ -1,15 +1,11 @@
-//! Notification channels and the cached channel listings.
-
-use chrono::{DateTime, Utc};
+//! Notification channels.
 
 use super::{
     Store, StoreError,
     audit::{self, AuditAction},
     event_log, retrying,
 };
-use crate::domain::{
-    ChannelId, ChannelState, EventPayload, Integration, IntegrationId, SlackChannel,
-};
+use crate::domain::{ChannelId, ChannelState, EventPayload, Integration, IntegrationId};
 
 impl Store {
     /// The access token of an integration, as stored (encrypted).
@@ -21,47 +17,6 @@ impl Store {
                     .fetch_optional(&self.pool)
                     .await?,
             )
-        })
-        .await
-    }
-
-    /// The cached listing and when it was fetched.
-    pub async fn channel_listing(
-        &self,
-        id: IntegrationId,
-    ) -> Result<Option<(Vec<SlackChannel>, DateTime<Utc>)>, StoreError> {
-        retrying("channel_listing", || async move {
-            let row: Option<(sqlx::types::Json<Vec<SlackChannel>>, DateTime<Utc>)> =
-                sqlx::query_as(
-                    "SELECT channels, fetch_time FROM channel_listings WHERE integration_id = $1",
-                )
-                .bind(id.as_uuid())
-                .fetch_optional(&self.pool)
-                .await?;
-            Ok(row.map(|(channels, time)| (channels.0, time)))
-        })
-        .await
-    }
-
-    pub async fn save_channel_listing(
-        &self,
-        id: IntegrationId,
-        channels: &[SlackChannel],
-    ) -> Result<(), StoreError> {
-        let channels = sqlx::types::Json(channels);
-        retrying("save_channel_listing", || async move {
-            // The integration may have been deleted meanwhile: then there is nothing to cache.
-            sqlx::query(
-                "INSERT INTO channel_listings (integration_id, channels, fetch_time)
-                 SELECT $1, $2, now() WHERE EXISTS (SELECT 1 FROM integrations WHERE id = $1)
-                 ON CONFLICT (integration_id)
-                 DO UPDATE SET channels = EXCLUDED.channels, fetch_time = EXCLUDED.fetch_time",
-            )
-            .bind(id.as_uuid())
-            .bind(channels)
-            .execute(&self.pool)
-            .await?;
-            Ok(())
         })
         .await
     }

@@ -2,9 +2,11 @@
 //! (serialization failures, deadlocks, dropped connections) are retried with backoff.
 
 mod audit;
+mod channel_directory;
 mod channels;
 mod codec;
 mod deliveries;
+mod directory_listing;
 mod edits;
 mod event_hooks;
 pub mod event_log;
@@ -36,7 +38,9 @@ use sqlx::{Encode, PgPool, Postgres, QueryBuilder, Type, postgres::PgPoolOptions
 use tracing::Instrument;
 
 pub use audit::AuditAction;
+pub use channel_directory::{DirectoryPage, DirectoryState, EntryChange};
 pub use deliveries::{Enqueued, NewDelivery, NewPost, OUTBOX_CHANNEL};
+pub use directory_listing::DirectoryLease;
 pub use event_log::{EventFilter, EventsRead, NewEvent, StoredEvent};
 use finish_batch::PendingFinish;
 use group_commit::GroupCommit;

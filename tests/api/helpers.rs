@@ -105,6 +105,7 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
         ("SLACK_REQUEST_TIMEOUT_MS", "5000"),
         ("SWITCHBOARD_HEALTH_CHECK_INTERVAL_SECS", "0"),
         ("SWITCHBOARD_TOKEN_REFRESH_SWEEP_SECS", "0"),
+        ("SWITCHBOARD_CHANNEL_DIRECTORY_REFRESH_SECS", "0"),
         (
             "SWITCHBOARD_CHANNEL_PACE_MS",
             &TEST_PACE.as_millis().to_string(),

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cancellation;
+mod channel_directory;
 mod channels;
 mod db_proxy;
 mod deliveries;

@@ -130,3 +130,78 @@ pub fn join(inner: &mut Inner, workspace: &Workspace, params: &Params) -> Respon
     body["channel"] = c.to_json(&workspace.bot_user_id);
     ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderMap;
+
+    use super::*;
+    use crate::{SimConfig, state::SimState};
+
+    fn workspace() -> Workspace {
+        Workspace {
+            id: "T1".into(),
+            name: "Big".into(),
+            enterprise_id: None,
+            enterprise_name: None,
+            enterprise_install: false,
+            token_rotation: false,
+            bot_user_id: "U1".into(),
+            bot_id: "B1".into(),
+            app_id: "A1".into(),
+        }
+    }
+
+    async fn page(state: &SimState, query: &str) -> Value {
+        let params = Params::parse(&HeaderMap::new(), Some(query), b"");
+        let response = state.with(|inner| list(inner, &workspace(), &params));
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    #[tokio::test]
+    async fn twenty_thousand_channels_page_by_cursor_a_thousand_at_most() {
+        let state = SimState::new(SimConfig::default());
+        let channels: Vec<SimChannel> = (0..20_001)
+            .map(|i| SimChannel {
+                id: format!("C{i:08}"),
+                name: format!("c-{i:05}"),
+                is_private: false,
+                // One archived channel, left out with exclude_archived.
+                is_archived: i == 7,
+                purpose: String::new(),
+                members: vec![],
+            })
+            .collect();
+        state.with(|inner| inner.channels.insert("T1".into(), channels));
+
+        let mut listed = 0;
+        let mut pages = 0;
+        let mut cursor = String::new();
+        loop {
+            let answer = page(
+                &state,
+                &format!("exclude_archived=true&limit=5000&cursor={cursor}"),
+            )
+            .await;
+            let count = answer["channels"].as_array().unwrap().len();
+            assert!(count <= MAX_LIMIT, "a page holds at most 1000");
+            listed += count;
+            pages += 1;
+            cursor = answer["response_metadata"]["next_cursor"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            if cursor.is_empty() {
+                break;
+            }
+        }
+        assert_eq!((listed, pages), (20_000, 20));
+        assert_eq!(
+            page(&state, "cursor=bogus").await["error"],
+            "invalid_cursor"
+        );
+    }
+}

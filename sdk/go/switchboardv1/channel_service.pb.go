@@ -109,7 +109,7 @@ type ListChannelsRequest struct {
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Case-insensitive substring of the channel name.
 	NameQuery *string `protobuf:"bytes,4,opt,name=name_query,json=nameQuery,proto3,oneof" json:"name_query,omitempty"`
-	// Fetch a fresh listing from Slack instead of the cached one.
+	// List Slack again before answering instead of answering from the stored listing.
 	Refresh       bool `protobuf:"varint,5,opt,name=refresh,proto3" json:"refresh,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -33,8 +33,9 @@ const (
 // Lists a workspace's public channels and keeps the one notification channel of each
 // integration, whose state follows what Slack does to it (archive, rename, delete).
 type ChannelServiceClient interface {
-	// Public, non-archived channels sorted by name. The full Slack listing is cached per
-	// integration for 5 minutes; `refresh` bypasses the cache.
+	// Public, non-archived channels sorted by name, from the workspace's listing stored by
+	// the service: listed from Slack in the background (and by a workspace's first call),
+	// kept current by Slack's channel events; `refresh` lists Slack again first.
 	ListChannels(ctx context.Context, in *ListChannelsRequest, opts ...grpc.CallOption) (*ListChannelsResponse, error)
 	// Chooses the notification channel: validated with Slack (exists, public, not
 	// archived), joined when the bot is not a member; the name comes from Slack.
@@ -98,8 +99,9 @@ func (c *channelServiceClient) ClearNotificationChannel(ctx context.Context, in 
 // Lists a workspace's public channels and keeps the one notification channel of each
 // integration, whose state follows what Slack does to it (archive, rename, delete).
 type ChannelServiceServer interface {
-	// Public, non-archived channels sorted by name. The full Slack listing is cached per
-	// integration for 5 minutes; `refresh` bypasses the cache.
+	// Public, non-archived channels sorted by name, from the workspace's listing stored by
+	// the service: listed from Slack in the background (and by a workspace's first call),
+	// kept current by Slack's channel events; `refresh` lists Slack again first.
 	ListChannels(context.Context, *ListChannelsRequest) (*ListChannelsResponse, error)
 	// Chooses the notification channel: validated with Slack (exists, public, not
 	// archived), joined when the bot is not a member; the name comes from Slack.

@@ -66,8 +66,9 @@ class ChannelServiceServicer:
     """
 
     def ListChannels(self, request, context):
-        """Public, non-archived channels sorted by name. The full Slack listing is cached per
-        integration for 5 minutes; `refresh` bypasses the cache.
+        """Public, non-archived channels sorted by name, from the workspace's listing stored by
+        the service: listed from Slack in the background (and by a workspace's first call),
+        kept current by Slack's channel events; `refresh` lists Slack again first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

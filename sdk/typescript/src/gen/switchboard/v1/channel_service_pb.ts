@@ -88,7 +88,7 @@ export type ListChannelsRequest = Message<"switchboard.v1.ListChannelsRequest"> 
   nameQuery?: string | undefined;
 
   /**
-   * Fetch a fresh listing from Slack instead of the cached one.
+   * List Slack again before answering instead of answering from the stored listing.
    *
    * @generated from field: bool refresh = 5;
    */
@@ -195,8 +195,9 @@ export const ClearNotificationChannelRequestSchema: GenMessage<ClearNotification
  */
 export const ChannelService: GenService<{
   /**
-   * Public, non-archived channels sorted by name. The full Slack listing is cached per
-   * integration for 5 minutes; `refresh` bypasses the cache.
+   * Public, non-archived channels sorted by name, from the workspace's listing stored by
+   * the service: listed from Slack in the background (and by a workspace's first call),
+   * kept current by Slack's channel events; `refresh` lists Slack again first.
    *
    * @generated from rpc switchboard.v1.ChannelService.ListChannels
    */
