@@ -1,9 +1,6 @@
 //! The outbox as the RPCs see it: enqueue (idempotent), read, list.
 
-use super::{
-    Store, StoreError, codec::MESSAGE_KINDS, operation_span, post_batch::PendingPost, push_page,
-    retrying,
-};
+use super::{Store, StoreError, codec::MESSAGE_KINDS, push_page, retrying};
 use crate::domain::{
     ChannelId, ChannelState, Condition, Delivery, DeliveryId, DeliveryKind, DeliveryState,
     IntegrationId, InternalMessageId, MessageType, TeamId, WorkspaceId,
@@ -11,7 +8,6 @@ use crate::domain::{
 use crate::telemetry::TraceContext;
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection, Postgres, QueryBuilder};
-use tracing::Instrument;
 
 /// `pg_notify` channel that wakes delivery workers.
 pub const OUTBOX_CHANNEL: &str = "switchboard_outbox";
@@ -250,28 +246,16 @@ impl Store {
         .await
     }
 
-    /// The hot path of SendMessage: one statement checks that the integration is ACTIVE,
-    /// belongs to `team` (when given) and has a READY notification channel, and inserts the
-    /// post into that channel's lane. `None` when the integration is not eligible (the
-    /// caller then finds out why).
-    ///
-    /// Concurrent calls share a transaction (`post_batch.rs`); a post the batch did not take
-    /// goes alone, here.
-    pub async fn enqueue_post(
+    /// A post on its own: one statement checks that the integration is ACTIVE, belongs to
+    /// `team` (when given) and has a READY notification channel, and inserts the post into
+    /// that channel's lane; or finds what its id made before. `None` when the integration
+    /// is not eligible (the caller then finds out why). For the posts a batch did not take
+    /// (`post_batch.rs`).
+    pub(super) async fn enqueue_post_alone(
         &self,
         post: &NewPost<'_>,
         team: Option<&TeamId>,
     ) -> Result<Option<Enqueued>, StoreError> {
-        let batched = crate::deadline::within(
-            self.post_batches()
-                .submit(PendingPost::new(post, team))
-                .instrument(operation_span("enqueue_post")),
-        )
-        .await
-        .ok_or(StoreError::Deadline)?;
-        if let Some(Some(delivery)) = batched {
-            return Ok(Some(Enqueued::Created(delivery)));
-        }
         retrying("enqueue_post", || async move {
             let mut tx = self.pool.begin().await?;
             let inserted: Option<(DeliveryId, String, String)> = sqlx::query_as(&format!(

@@ -12,11 +12,19 @@ use super::{
     StoreError,
     codec::PENDING_STATES,
     event_hooks,
-    lease::Finished,
     outbox::{AttemptRecord, Claimed, Outcome},
     retry_transient,
 };
 use crate::domain::{ChannelId, DeliveryId, DeliveryState, IntegrationId, TeamId, WorkspaceId};
+
+/// Whether `finish` recorded the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finished {
+    Recorded,
+    /// The lane was claimed again after this worker's lease ran out: nothing was written,
+    /// and the attempt is left to the new owner's reconciliation.
+    Fenced,
+}
 
 /// Attempts recorded per transaction at most.
 pub(super) const MAX_BATCH: usize = 256;

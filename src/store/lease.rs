@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     Store, StoreError,
-    finish_batch::{PendingFinish, finish_once},
+    finish_batch::{Finished, PendingFinish, finish_once},
     outbox::{AttemptRecord, Claimed, LeaseTerms, Outcome, interval_sql},
     retrying,
 };
@@ -20,15 +20,6 @@ pub struct HeldLane {
     pub lease_epoch: i64,
     /// The delivery being attempted in it.
     pub delivery_id: DeliveryId,
-}
-
-/// Whether `finish` recorded the attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Finished {
-    Recorded,
-    /// The lane was claimed again after this worker's lease ran out: nothing was written,
-    /// and the attempt is left to the new owner's reconciliation.
-    Fenced,
 }
 
 impl Store {

@@ -5,11 +5,13 @@
 
 use sqlx::{FromRow, PgPool};
 
+use tracing::Instrument;
+
 use super::{
-    StoreError,
+    Store, StoreError,
     codec::MESSAGE_KINDS,
-    deliveries::{DELIVERY_COLUMNS, DeliveryRow, NewPost, OUTBOX_CHANNEL, WAKE},
-    retry_transient,
+    deliveries::{DELIVERY_COLUMNS, DeliveryRow, Enqueued, NewPost, OUTBOX_CHANNEL, WAKE},
+    operation_span, retry_transient,
 };
 use crate::domain::{
     ChannelState, Condition, Delivery, DeliveryId, DeliveryKind, IntegrationId, TeamId,
@@ -164,4 +166,28 @@ async fn insert_once(pool: &PgPool, batch: &[PendingPost]) -> Result<Vec<Deliver
         .into_iter()
         .map(|row| Delivery::from(row.delivery))
         .collect())
+}
+
+impl Store {
+    /// The hot path of SendMessage: the post goes into its integration's notification
+    /// channel lane if the integration is ACTIVE, belongs to `team` (when given) and has a
+    /// READY channel. `None` when it is not eligible (the caller then finds out why).
+    /// Concurrent calls share a transaction; a post the batch did not take goes alone.
+    pub async fn enqueue_post(
+        &self,
+        post: &NewPost<'_>,
+        team: Option<&TeamId>,
+    ) -> Result<Option<Enqueued>, StoreError> {
+        let batched = crate::deadline::within(
+            self.post_batches()
+                .submit(PendingPost::new(post, team))
+                .instrument(operation_span("enqueue_post")),
+        )
+        .await
+        .ok_or(StoreError::Deadline)?;
+        if let Some(Some(delivery)) = batched {
+            return Ok(Some(Enqueued::Created(delivery)));
+        }
+        self.enqueue_post_alone(post, team).await
+    }
 }
