@@ -151,8 +151,8 @@ async fn record_outcome(
     let query = match outcome {
         Outcome::Sent { ts, thread_ts } => sqlx::query(
             "UPDATE deliveries SET state = $4, slack_ts = $2, thread_ts = $3,
-                 sent_time = now(), attempts = attempts + 1, last_error = NULL,
-                 attempt_start_time = NULL, settle_time = NULL
+                 sent_time = now(), finish_time = now(), attempts = attempts + 1,
+                 last_error = NULL, attempt_start_time = NULL, settle_time = NULL
              WHERE id = $1",
         )
         .bind(head.id)
@@ -160,7 +160,7 @@ async fn record_outcome(
         .bind(thread_ts)
         .bind(DeliveryState::Sent),
         Outcome::Failed { error } => sqlx::query(
-            "UPDATE deliveries SET state = $4, last_error = $2,
+            "UPDATE deliveries SET state = $4, last_error = $2, finish_time = now(),
                  attempts = attempts + $3, attempt_start_time = NULL, settle_time = NULL
              WHERE id = $1",
         )
