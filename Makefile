@@ -1,6 +1,6 @@
 # The two commands a newcomer needs (see README.md).
 
-.PHONY: run test bench stress sdk
+.PHONY: run test bench stress sdk load
 
 ## Run the service for real on this machine: local Postgres, slack-sim (unless real Slack
 ## credentials are set), migrations, then `switchboard serve`.
@@ -24,3 +24,8 @@ stress:
 ## Regenerate the client SDKs under sdk/ (and the descriptor set) from proto/.
 sdk:
 	@scripts/sdk.sh generate
+
+## Load the running API with ghz (pinned): SendMessage and GetIntegration against a release
+## build with slack-sim, through server reflection; prints ghz's summaries (not a test).
+load:
+	@scripts/load.sh

@@ -5,6 +5,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.local/tools"
 BUF_VERSION=1.75.0
 GRPCURL_VERSION=v1.9.3
+GHZ_VERSION=v0.120.0
 
 ensure_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
@@ -35,6 +36,16 @@ ensure_grpcurl() {
     GOBIN="$tools/bin" go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION" >&2
   fi
   echo "$tools/bin/grpcurl"
+}
+
+# ghz (gRPC load generator) from the Go module proxy, pinned. Built by `go install`, it
+# says "dev" for --version: the module version compiled in tells the pin instead.
+ensure_ghz() {
+  if ! go version -m "$tools/bin/ghz" 2>/dev/null | grep -q "mod[[:space:]]*github.com/bojand/ghz[[:space:]]*$GHZ_VERSION"; then
+    echo "installing ghz $GHZ_VERSION (one time)..." >&2
+    GOBIN="$tools/bin" go install "github.com/bojand/ghz/cmd/ghz@$GHZ_VERSION" >&2
+  fi
+  echo "$tools/bin/ghz"
 }
 
 # A virtualenv at $1 with exactly the requirements file $2, reinstalled when that changes

@@ -43,8 +43,6 @@ use crate::{
 
 /// Concurrent requests per client connection before callers queue.
 const MAX_CONCURRENT_PER_CONNECTION: usize = 256;
-/// How often old events are removed from the log.
-const EVENT_RETENTION_SWEEP: Duration = Duration::from_secs(3600);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -237,7 +235,7 @@ fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + use<> {
 
 /// The periodic sweeps: integration health checks, token refreshes, expired reconnect
 /// tokens (token business too, so swept as often as refreshes), channel directory
-/// listings, and old events.
+/// listings, and old history.
 fn spawn_sweeps(config: &Config, core: &Core, stop: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let health_checks = config.health_check_interval.map(|every| {
         tokio::spawn(crate::core::run_health_checks(
@@ -256,12 +254,18 @@ fn spawn_sweeps(config: &Config, core: &Core, stop: &watch::Receiver<bool>) -> V
             stop.clone(),
         ))
     });
-    let event_retention = tokio::spawn(crate::core::run_event_retention(
-        core.clone(),
-        config.events.retention,
-        EVENT_RETENTION_SWEEP,
-        stop.clone(),
-    ));
+    let retention = config.retention.sweep_every.map(|every| {
+        let keep = crate::core::Retention {
+            events: config.events.retention,
+            deliveries: config.retention.deliveries,
+        };
+        tokio::spawn(crate::core::run_retention(
+            core.clone(),
+            keep,
+            every,
+            stop.clone(),
+        ))
+    });
     let channel_directory = config.channel_directory_refresh.map(|every| {
         tokio::spawn(crate::core::run_channel_directory(
             core.clone(),
@@ -274,10 +278,10 @@ fn spawn_sweeps(config: &Config, core: &Core, stop: &watch::Receiver<bool>) -> V
         refreshes,
         expired_reconnects,
         channel_directory,
+        retention,
     ]
     .into_iter()
     .flatten()
-    .chain([event_retention])
     .collect()
 }
 

@@ -8,6 +8,7 @@ mod database;
 mod delivery;
 mod events;
 mod http;
+mod retention;
 mod slack;
 mod telemetry;
 mod webhooks;
@@ -21,6 +22,7 @@ pub use database::DatabaseConfig;
 pub use delivery::{DeliveryConfig, Pace};
 pub use events::EventsConfig;
 pub use http::{HttpConfig, HttpLimits};
+pub use retention::RetentionConfig;
 pub use slack::{DEFAULT_SCOPES, SlackConfig};
 pub use telemetry::{LogFormat, TelemetryConfig, log_filter, log_format};
 pub use webhooks::{DEFAULT_RETRY_SCHEDULE, WebhookConfig, parse_schedule};
@@ -57,6 +59,7 @@ pub struct Config {
     pub telemetry: TelemetryConfig,
     pub events: EventsConfig,
     pub webhooks: WebhookConfig,
+    pub retention: RetentionConfig,
     /// How often integrations are health-checked in the background; `None` for never.
     pub health_check_interval: Option<Duration>,
     /// How often rotating tokens due within 2 hours are refreshed; `None` for never.
@@ -168,6 +171,7 @@ impl Config {
             telemetry,
             events: EventsConfig::parse(env)?,
             webhooks: WebhookConfig::parse(env)?,
+            retention: RetentionConfig::parse(env)?,
             health_check_interval: env.every("SWITCHBOARD_HEALTH_CHECK_INTERVAL_SECS", 900)?,
             token_refresh_interval: env.every("SWITCHBOARD_TOKEN_REFRESH_SWEEP_SECS", 60)?,
             channel_directory_refresh: env.every(

@@ -16,10 +16,6 @@ const STREAM_BATCH: i64 = 200;
 /// How often a following stream looks for events when no notification came (a lost
 /// notification connection, or events that became visible only as xmin moved).
 const STREAM_POLL: Duration = Duration::from_secs(1);
-/// Events removed per round of the retention sweep, so no transaction holds many rows.
-const RETENTION_BATCH: i64 = 1000;
-/// Advisory lock key of the retention sweep: one replica at a time.
-const RETENTION_SWEEP_LOCK: i64 = 0x7377_6264_6576_6e74;
 
 /// What a reader asked for; `team_id` as requested, before the caller's scope.
 pub struct EventQuery {
@@ -154,48 +150,4 @@ async fn follow(
             _ = stop.wait_for(|stop| *stop) => return,
         }
     }
-}
-
-impl Core {
-    /// Removes events older than `retention`, a batch at a time; how many it removed.
-    pub async fn remove_old_events(&self, retention: Duration) -> Result<u64, CoreError> {
-        let mut removed = 0;
-        loop {
-            let batch = self
-                .store
-                .remove_events_older_than(retention, RETENTION_BATCH)
-                .await?;
-            removed += batch;
-            if (batch as i64) < RETENTION_BATCH {
-                return Ok(removed);
-            }
-        }
-    }
-}
-
-/// Every `every`, until `stop`, removes events older than `retention`, on one replica at
-/// a time (an advisory lock).
-pub async fn run_event_retention(
-    core: Core,
-    retention: Duration,
-    every: Duration,
-    stop: watch::Receiver<bool>,
-) {
-    super::periodically(every, stop, || async {
-        let lock = match core.store.try_sweep_lock(RETENTION_SWEEP_LOCK).await {
-            Ok(Some(lock)) => lock,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::warn!(error = %err, "event retention: cannot take the sweep lock");
-                return;
-            }
-        };
-        match core.remove_old_events(retention).await {
-            Ok(0) => {}
-            Ok(removed) => tracing::info!(removed, "event retention removed old events"),
-            Err(err) => tracing::warn!(error = %err, "event retention failed"),
-        }
-        lock.release().await;
-    })
-    .await;
 }

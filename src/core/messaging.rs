@@ -55,6 +55,13 @@ pub struct SendRequest {
     pub wait_until: Option<Instant>,
 }
 
+/// The caller's message `id` is not (or no longer: see retention) among the deliveries.
+fn not_found(id: &InternalMessageId) -> CoreError {
+    CoreError::MessageNotFound {
+        internal_message_id: id.to_string(),
+    }
+}
+
 fn payload_hash(
     kind: DeliveryKind,
     parent: Option<&InternalMessageId>,
@@ -129,13 +136,7 @@ impl Core {
             }
             Some(parent_id) => {
                 // A thread lives in its parent's channel, whatever the channel is now.
-                let parent = self
-                    .store
-                    .find_message(integration.id, parent_id)
-                    .await?
-                    .ok_or_else(|| CoreError::MessageNotFound {
-                        internal_message_id: parent_id.to_string(),
-                    })?;
+                let parent = self.sent_message(&integration, parent_id).await?;
                 (DeliveryKind::Reply, parent.channel_id)
             }
         };
@@ -149,7 +150,11 @@ impl Core {
             payload,
             None,
         )?;
-        let enqueued = self.store.enqueue(&new).await?;
+        let Some(enqueued) = self.store.enqueue(&new).await? else {
+            // Only a reply meets this: its parent was removed by retention since found.
+            let parent = new.parent_internal_message_id.as_ref();
+            return Err(not_found(parent.unwrap_or(&new.internal_message_id)));
+        };
         self.enqueued(enqueued, request.wait_until).await
     }
 
@@ -232,9 +237,7 @@ impl Core {
         self.store
             .find_message(integration.id, internal_message_id)
             .await?
-            .ok_or_else(|| CoreError::MessageNotFound {
-                internal_message_id: internal_message_id.to_string(),
-            })
+            .ok_or_else(|| not_found(internal_message_id))
     }
 
     /// UpdateMessage (`Some(message)`) and DeleteMessage (`None`): queued behind the post
@@ -283,7 +286,11 @@ impl Core {
                 ],
             )
         });
-        let outcome = self.store.enqueue_edit(&new, request.as_ref()).await?;
+        let outcome = self
+            .store
+            .enqueue_edit(&new, request.as_ref())
+            .await?
+            .ok_or_else(|| not_found(&edit.internal_message_id))?;
         let delivery = settled(outcome, edit.request_id.as_ref())?;
         Ok(self.maybe_wait(delivery, edit.wait_until).await)
     }

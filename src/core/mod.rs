@@ -15,6 +15,7 @@ mod monitoring;
 pub mod page_token;
 mod reconnects;
 mod requests;
+mod retention;
 mod rotation;
 mod webhooks;
 
@@ -24,12 +25,13 @@ pub use batch::BatchRequest;
 pub use channel_directory::run_channel_directory;
 pub use channels::{ChannelPage, ChannelQuery};
 pub use error::{CauseChain, CoreError, Dependency, DuplicateInstall, Resource};
-pub use event_log::{EventBell, EventQuery, run_event_retention};
+pub use event_log::{EventBell, EventQuery};
 pub use events::EventAnswer;
 pub use integrations::{ListQuery, ListedPage, UpdateRequest};
 pub use messaging::{Capability, EditRequest, SendRequest};
 pub use monitoring::{HealthReport, run_health_checks};
 pub use reconnects::run_reconnect_sweep;
+pub use retention::{Removed, Retention, run_retention};
 pub use rotation::{REFRESH_AHEAD, TokenRefresher};
 pub use webhooks::{NewSubscription, SubscriptionChanges, SubscriptionPage};
 
@@ -100,4 +102,32 @@ async fn periodically<F, Fut>(
         }
         round().await;
     }
+}
+
+/// `periodically`, each round run by one replica at a time: the one that takes the
+/// advisory lock `key` (the others skip that round).
+async fn periodically_locked<F, Fut>(
+    store: &Store,
+    key: i64,
+    every: Duration,
+    stop: tokio::sync::watch::Receiver<bool>,
+    round: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let round = &round;
+    periodically(every, stop, move || async move {
+        let lock = match store.try_sweep_lock(key).await {
+            Ok(Some(lock)) => lock,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::warn!(error = %err, key, "cannot take a sweep lock");
+                return;
+            }
+        };
+        round().await;
+        lock.release().await;
+    })
+    .await;
 }

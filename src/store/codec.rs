@@ -20,6 +20,10 @@ use crate::domain::{
 /// predicate it can match to the index's own, at plan time.
 pub(super) const PENDING_STATES: &str = "('queued', 'retrying')";
 
+/// Deliveries that are done, for `state IN {FINAL_STATES}`; spelled out so the planner
+/// matches the partial index `deliveries_finished`.
+pub(super) const FINAL_STATES: &str = "('sent', 'failed', 'cancelled')";
+
 /// Posts and replies (the kinds a caller's message id names), for `kind IN
 /// {MESSAGE_KINDS}`. Spelled out: `ON CONFLICT` finds the partial unique index
 /// `deliveries_idempotency` by this predicate.
@@ -120,6 +124,12 @@ mod tests {
             .map(|s| s.as_str())
             .collect();
         assert_eq!(PENDING_STATES, sql_list(&pending));
+        let done: Vec<&str> = DeliveryState::ALL
+            .iter()
+            .filter(|s| s.is_final())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(FINAL_STATES, sql_list(&done));
         let messages = [DeliveryKind::Post.as_str(), DeliveryKind::Reply.as_str()];
         assert_eq!(MESSAGE_KINDS, sql_list(&messages));
     }

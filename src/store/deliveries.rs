@@ -220,13 +220,46 @@ pub(super) async fn insert(
     .await?)
 }
 
+/// Holds the message a reply (its parent) or an edit (its target) needs until this
+/// transaction ends, so retention cannot remove it meanwhile; `false` when it is gone
+/// already. `FOR KEY SHARE`: the workers' updates of that row do not wait for it.
+pub(super) async fn hold_message(
+    conn: &mut PgConnection,
+    new: &NewDelivery,
+) -> Result<bool, StoreError> {
+    let held: Option<i32> = match (&new.parent_internal_message_id, new.target_delivery_id) {
+        (Some(parent), _) => {
+            sqlx::query_scalar(&format!(
+                "SELECT 1 FROM deliveries
+                 WHERE integration_id = $1 AND internal_message_id = $2 AND kind IN {MESSAGE_KINDS}
+                 FOR KEY SHARE"
+            ))
+            .bind(new.integration_id)
+            .bind(parent)
+            .fetch_optional(conn)
+            .await?
+        }
+        (None, Some(target)) => {
+            sqlx::query_scalar("SELECT 1 FROM deliveries WHERE id = $1 FOR KEY SHARE")
+                .bind(target)
+                .fetch_optional(conn)
+                .await?
+        }
+        (None, None) => Some(1),
+    };
+    Ok(held.is_some())
+}
+
 impl Store {
     /// Commits the delivery (or finds the one this id already made) and wakes the workers.
-    pub async fn enqueue(&self, new: &NewDelivery) -> Result<Enqueued, StoreError> {
+    /// `None` when the message it replies to is gone (removed by retention since the
+    /// caller looked it up).
+    pub async fn enqueue(&self, new: &NewDelivery) -> Result<Option<Enqueued>, StoreError> {
         retrying("enqueue", || async move {
             let mut tx = self.pool.begin().await?;
             let inserted = insert(&mut tx, new).await?;
             let outcome = match inserted {
+                Some(_) if !hold_message(&mut tx, new).await? => return Ok(None),
                 Some(id) => Enqueued::Created(
                     finish_enqueue(&mut tx, id, &new.workspace_id, &new.channel_id).await?,
                 ),
@@ -241,7 +274,7 @@ impl Store {
                 .ok_or(StoreError::Internal(sqlx::Error::RowNotFound))?,
             };
             tx.commit().await?;
-            Ok(outcome)
+            Ok(Some(outcome))
         })
         .await
     }

@@ -3,7 +3,7 @@
 
 use super::{
     Store, StoreError,
-    deliveries::{NewDelivery, fetch, finish_enqueue, insert},
+    deliveries::{NewDelivery, fetch, finish_enqueue, hold_message, insert},
     requests::{self, Idempotent, RequestKey, Seen},
     retrying,
 };
@@ -18,25 +18,25 @@ const DELETE_UNDER_WAY: [DeliveryState; 3] = [
 
 impl Store {
     /// Queues an update or delete, under `request` when the caller gave a request id.
+    /// `None` when the message it changes (or the first call's answer) is gone: removed
+    /// by retention since the caller looked it up.
     pub async fn enqueue_edit(
         &self,
         new: &NewDelivery,
         request: Option<&RequestKey>,
-    ) -> Result<Idempotent<Delivery>, StoreError> {
+    ) -> Result<Option<Idempotent<Delivery>>, StoreError> {
         retrying("enqueue_edit", || async move {
             let mut tx = self.pool.begin().await?;
             if let Some(key) = request {
                 match requests::take(&mut tx, key).await? {
                     Seen::New => {}
-                    Seen::Reused => return Ok(Idempotent::Reused),
-                    Seen::Repeat(made) => {
-                        let first = match made {
-                            Some(id) => fetch(&mut tx, DeliveryId::from_uuid(id)).await?,
-                            None => None,
-                        };
-                        return first
-                            .map(Idempotent::Repeat)
-                            .ok_or(StoreError::Internal(sqlx::Error::RowNotFound));
+                    Seen::Reused => return Ok(Some(Idempotent::Reused)),
+                    Seen::Repeat(None) => {
+                        return Err(StoreError::Internal(sqlx::Error::RowNotFound));
+                    }
+                    Seen::Repeat(Some(id)) => {
+                        let first = fetch(&mut tx, DeliveryId::from_uuid(id)).await?;
+                        return Ok(first.map(Idempotent::Repeat));
                     }
                 }
             }
@@ -62,6 +62,7 @@ impl Store {
             };
             let delivery = match earlier_delete {
                 Some(id) => fetch(&mut tx, id).await?,
+                None if !hold_message(&mut tx, new).await? => return Ok(None),
                 None => {
                     let id = insert(&mut tx, new)
                         .await?
@@ -74,7 +75,7 @@ impl Store {
                 requests::answer(&mut tx, key, delivery.id.as_uuid()).await?;
             }
             tx.commit().await?;
-            Ok(Idempotent::Done(delivery))
+            Ok(Some(Idempotent::Done(delivery)))
         })
         .await
     }

@@ -11,9 +11,6 @@ use super::{
 };
 use crate::domain::{ChannelState, Condition, IntegrationId, TeamId};
 
-/// How long handled event ids are remembered (Slack retries for about five minutes).
-const REMEMBER_EVENTS: &str = "1 day";
-
 /// The notification channels a Slack channel event is about: channel `channel_id` as each
 /// integration of workspace `workspace_id` has it, only those in state `only_from` and only
 /// the integration of bot user `bot_user` when given (`$1`, `$2`, `$4`, `$5` of
@@ -35,7 +32,8 @@ const WORKSPACE_CHANNELS: &str = "SELECT nc.integration_id, nc.channel_name, nc.
      FOR UPDATE OF nc";
 
 impl Store {
-    /// Remembers an event id; `false` when it was seen before (a retry).
+    /// Remembers an event id; `false` when it was seen before (a retry). Slack retries for
+    /// minutes; the retention sweep forgets ids after the delivery retention.
     pub async fn first_sighting(
         &self,
         event_id: &str,
@@ -44,13 +42,6 @@ impl Store {
         event_time: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         retrying("first_sighting", || async move {
-            if rand::random::<u8>() == 0 {
-                sqlx::query(&format!(
-                    "DELETE FROM slack_events WHERE received_time < now() - interval '{REMEMBER_EVENTS}'"
-                ))
-                .execute(&self.pool)
-                .await?;
-            }
             let inserted = sqlx::query(
                 "INSERT INTO slack_events (event_id, workspace_id, event_type, event_time)
                  VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING",

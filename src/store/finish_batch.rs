@@ -169,7 +169,7 @@ async fn record_outcome(conn: &mut PgConnection, item: &PendingFinish) -> Result
     let query = match &item.outcome {
         Outcome::Sent { .. } => return record_sent(conn, &[item]).await,
         Outcome::Failed { error } => sqlx::query(
-            "UPDATE deliveries SET state = $4, last_error = $2,
+            "UPDATE deliveries SET state = $4, last_error = $2, finish_time = now(),
                  attempts = attempts + $3, attempt_start_time = NULL, settle_time = NULL
              WHERE id = $1",
         )
@@ -234,7 +234,7 @@ async fn record_sent(conn: &mut PgConnection, items: &[&PendingFinish]) -> Resul
     }
     sqlx::query(
         "UPDATE deliveries d SET state = $4, slack_ts = s.ts, thread_ts = s.thread_ts,
-             sent_time = now(), attempts = d.attempts + 1, last_error = NULL,
+             sent_time = now(), finish_time = now(), attempts = d.attempts + 1, last_error = NULL,
              attempt_start_time = NULL, settle_time = NULL
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS s(id, ts, thread_ts)
          WHERE d.id = s.id",

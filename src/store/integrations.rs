@@ -336,7 +336,7 @@ impl Store {
             .await?;
             // Queued messages of a deleted integration will never be sent.
             sqlx::query(&format!(
-                "UPDATE deliveries SET state = $2, last_error = $3
+                "UPDATE deliveries SET state = $2, last_error = $3, finish_time = now()
                  WHERE integration_id = $1 AND state IN {PENDING_STATES}"
             ))
             .bind(id.as_uuid())

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, retrying};
 
-/// How long a request id is remembered.
+/// How long a request id is remembered; the retention sweep removes older ones (before it
+/// removes any delivery, so a repeat never meets an answer that is gone).
 const REMEMBER_REQUESTS: &str = "1 day";
 
 /// A request id as the store keeps it.
@@ -44,13 +45,6 @@ pub enum Idempotent<T> {
 
 /// Takes the request id for this transaction, or reports what it was used for.
 pub(super) async fn take(conn: &mut PgConnection, key: &RequestKey) -> Result<Seen, StoreError> {
-    if rand::random::<u8>() == 0 {
-        sqlx::query(&format!(
-            "DELETE FROM request_ids WHERE create_time < now() - interval '{REMEMBER_REQUESTS}'"
-        ))
-        .execute(&mut *conn)
-        .await?;
-    }
     // A concurrent twin's uncommitted row makes this wait for its outcome.
     let taken = sqlx::query(
         "INSERT INTO request_ids (scope, method, request_id, fingerprint)
@@ -100,6 +94,23 @@ pub(super) async fn answer(
 }
 
 impl Store {
+    /// Removes up to `batch` request ids older than they are remembered; how many.
+    pub async fn remove_expired_request_ids(&self, batch: i64) -> Result<u64, StoreError> {
+        retrying("remove_expired_request_ids", || async move {
+            let removed = sqlx::query(&format!(
+                "DELETE FROM request_ids WHERE (scope, method, request_id) IN (
+                     SELECT scope, method, request_id FROM request_ids
+                     WHERE create_time < now() - interval '{REMEMBER_REQUESTS}'
+                     ORDER BY create_time LIMIT $1)"
+            ))
+            .bind(batch)
+            .execute(&self.pool)
+            .await?;
+            Ok(removed.rows_affected())
+        })
+        .await
+    }
+
     /// Takes a request id on its own, for work that is idempotent by itself (a batch whose
     /// items carry ids derived from the request id).
     pub async fn take_request_id(&self, key: &RequestKey) -> Result<Seen, StoreError> {

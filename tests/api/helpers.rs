@@ -126,6 +126,7 @@ pub fn test_config(db_url: &str, slack_api: &str, authorize_url: &str) -> Config
     config.delivery.retry_cap = Duration::from_millis(500);
     config.delivery.poll_interval = Duration::from_millis(200);
     config.webhooks.poll_interval = Duration::from_millis(200);
+    config.retention.sweep_every = None;
     config
 }
 

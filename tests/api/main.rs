@@ -30,6 +30,7 @@ mod observability;
 mod outage;
 mod processes;
 mod race;
+mod retention;
 mod rotation;
 mod storage;
 mod traces;

@@ -441,7 +441,9 @@ type SendMessageRequest struct {
 	IntegrationId string                 `protobuf:"bytes,1,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
 	Message       *Message               `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	// The caller's id for this message (1-255 characters); generated when empty. Sending
-	// the same id again returns the same delivery.
+	// the same id again returns the same delivery, for as long as it is kept: a finished
+	// delivery is removed after the service's delivery retention (30 days by default), and
+	// its id is then free again.
 	InternalMessageId string `protobuf:"bytes,3,opt,name=internal_message_id,json=internalMessageId,proto3" json:"internal_message_id,omitempty"`
 	// A label for statistics, e.g. "deployment".
 	MessageType     string `protobuf:"bytes,4,opt,name=message_type,json=messageType,proto3" json:"message_type,omitempty"`

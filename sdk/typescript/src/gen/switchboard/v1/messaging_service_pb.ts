@@ -199,7 +199,9 @@ export type SendMessageRequest = Message$1<"switchboard.v1.SendMessageRequest"> 
 
   /**
    * The caller's id for this message (1-255 characters); generated when empty. Sending
-   * the same id again returns the same delivery.
+   * the same id again returns the same delivery, for as long as it is kept: a finished
+   * delivery is removed after the service's delivery retention (30 days by default), and
+   * its id is then free again.
    *
    * @generated from field: string internal_message_id = 3;
    */
