@@ -8,6 +8,7 @@ mod database;
 mod delivery;
 mod events;
 mod http;
+pub mod settings;
 mod slack;
 mod telemetry;
 mod webhooks;
@@ -175,7 +176,8 @@ mod tests {
 
     use super::*;
 
-    fn base() -> HashMap<&'static str, String> {
+    /// The required settings, for tests here and in settings.rs.
+    pub(super) fn base() -> HashMap<&'static str, String> {
         HashMap::from([
             ("DATABASE_URL", "postgres://localhost/db".to_owned()),
             ("SWITCHBOARD_API_KEYS", "k1, k2".to_owned()),
