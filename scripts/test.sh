@@ -2,8 +2,9 @@
 # `make test`: every check and test, from nothing. Installs what is missing (PostgreSQL,
 # buf, rustfmt/clippy, the SDKs' pinned tool chains), starts a throwaway project-local
 # Postgres, lints the protos and checks them for breaking changes, checks formatting and
-# lints the code, runs the service's test suite, then checks that the generated SDKs are
-# current and runs each SDK's tests against the real service.
+# lints the code, checks the deployment files (scripts/deploy.sh check), runs the service's
+# test suite, then checks that the generated SDKs are current and runs each SDK's tests
+# against the real service.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
@@ -32,6 +33,9 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The images, the Kubernetes manifests, the alert rules and the dashboard (after clippy,
+# which has fetched the crates the image check resolves offline).
+scripts/deploy.sh check
 echo "== cargo test"
 # The benchmark (benches/) is a command of its own (make bench), not a test. The service
 # and the simulator (crates/slack-sim); the client SDK's tests run under the harness below.

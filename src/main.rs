@@ -22,6 +22,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print the configuration reference (every setting, its default and meaning) as
+    /// Markdown; `scripts/deploy.sh docs` puts it in docs/operations.md.
+    ConfigReference,
 }
 
 #[tokio::main]
@@ -30,6 +33,10 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => serve().await,
         Command::Migrate => migrate().await,
+        Command::ConfigReference => {
+            print!("{}", switchboard::config::settings::reference_markdown());
+            Ok(())
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

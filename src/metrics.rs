@@ -144,12 +144,64 @@ pub fn metrics() -> &'static Metrics {
 impl Metrics {
     /// The text exposition format.
     pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        TextEncoder::new()
-            .encode(&self.registry.gather(), &mut out)
-            .expect("text encoding of gathered metrics");
-        String::from_utf8(out).unwrap_or_default()
+        encode(&self.registry)
     }
+}
+
+fn encode(registry: &Registry) -> String {
+    let mut out = Vec::new();
+    TextEncoder::new()
+        .encode(&registry.gather(), &mut out)
+        .expect("text encoding of gathered metrics");
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Figures of the whole deployment, read from Postgres for one scrape.
+pub struct DeploymentFigures<'a> {
+    /// How long the most overdue waiting delivery has been due.
+    pub oldest_due_seconds: f64,
+    /// Integrations per status name.
+    pub integrations: &'a [(&'a str, i64)],
+    /// Webhook subscriptions per state.
+    pub webhook_subscriptions: &'a [(&'a str, i64)],
+}
+
+/// The deployment's figures in the text format, from a registry of this scrape's own: they
+/// describe the database, not this process, so no process-wide gauge keeps an older
+/// scrape's value (two scrapes at once cannot mix).
+pub fn render_deployment(figures: &DeploymentFigures<'_>) -> String {
+    let registry = Registry::new();
+    let oldest = prometheus::Gauge::new(
+        "switchboard_queue_oldest_due_seconds",
+        "How long the most overdue waiting delivery has been due (all replicas)",
+    )
+    .expect("valid metric");
+    oldest.set(figures.oldest_due_seconds);
+    registry
+        .register(Box::new(oldest))
+        .expect("registered once");
+    for (name, help, labels, counts) in [
+        (
+            "switchboard_integrations",
+            "Integrations by status (all replicas)",
+            &["status"],
+            figures.integrations,
+        ),
+        (
+            "switchboard_webhook_subscriptions",
+            "Webhook subscriptions by state (all replicas)",
+            &["state"],
+            figures.webhook_subscriptions,
+        ),
+    ] {
+        let gauge =
+            prometheus::IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+        for (value, count) in counts {
+            gauge.with_label_values(&[*value]).set(*count);
+        }
+        registry.register(Box::new(gauge)).expect("registered once");
+    }
+    encode(&registry)
 }
 
 /// A tower layer counting gRPC calls by method and status, with their latency.

@@ -9,6 +9,7 @@ mod delivery;
 mod events;
 mod http;
 mod retention;
+pub mod settings;
 mod slack;
 mod telemetry;
 mod webhooks;
@@ -190,7 +191,8 @@ mod tests {
 
     use super::*;
 
-    fn base() -> HashMap<&'static str, String> {
+    /// The required settings, for tests here and in settings.rs.
+    pub(super) fn base() -> HashMap<&'static str, String> {
         HashMap::from([
             ("DATABASE_URL", "postgres://localhost/db".to_owned()),
             ("SWITCHBOARD_API_KEYS", "k1, k2".to_owned()),

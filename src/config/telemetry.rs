@@ -17,7 +17,7 @@ pub struct TelemetryConfig {
     pub otlp_endpoint: Option<String>,
 }
 
-const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,h2=warn,tower=warn";
+pub(super) const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,h2=warn,tower=warn";
 
 impl TelemetryConfig {
     /// This section alone, for commands that need no other setting (`migrate`).

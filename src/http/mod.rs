@@ -89,6 +89,29 @@ async fn readyz(State(state): State<HttpState>) -> (StatusCode, &'static str) {
     }
 }
 
+/// The deployment's figures (`crate::metrics::render_deployment`), or none when the
+/// database cannot say.
+async fn deployment_figures(store: &Store) -> String {
+    match store.gauges().await {
+        Ok(gauges) => {
+            let integrations: Vec<(&str, i64)> = gauges
+                .integrations
+                .iter()
+                .map(|(status, count)| (crate::domain::event::status_name(*status), *count))
+                .collect();
+            crate::metrics::render_deployment(&crate::metrics::DeploymentFigures {
+                oldest_due_seconds: gauges.oldest_due_seconds,
+                integrations: &integrations,
+                webhook_subscriptions: &gauges.webhook_subscriptions,
+            })
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "deployment figures unavailable");
+            String::new()
+        }
+    }
+}
+
 /// Prometheus text format. The queue depth is read from the database, so every replica
 /// reports the same figure.
 async fn metrics(
@@ -104,6 +127,6 @@ async fn metrics(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4",
         )],
-        m.render(),
+        m.render() + &deployment_figures(&state.store).await,
     )
 }

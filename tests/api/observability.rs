@@ -1,4 +1,11 @@
-use crate::{helpers::*, messaging_helpers::*};
+use serde_json::json;
+use switchboard::proto::v1::{self, monitoring_service_client::MonitoringServiceClient};
+
+use crate::{
+    helpers::*,
+    messaging_helpers::*,
+    webhooks::{hooks, new_subscription},
+};
 
 /// The value of one sample line of the Prometheus text format (0 when absent).
 fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
@@ -95,4 +102,67 @@ async fn unknown_methods_share_one_label() {
         sample(&text, "switchboard_rpc_requests_total", &unknown),
         40.0
     );
+}
+
+/// The figures the alert rules watch (deploy/prometheus/alerts.yaml), read from Postgres at
+/// each scrape: integrations by status and subscriptions by state, zeros included, and how
+/// long the most overdue delivery has waited.
+#[tokio::test]
+async fn scrapes_count_statuses_states_and_the_queue_lag() {
+    // No delivery workers: the message stays queued, due and waiting.
+    let app = TestApp::spawn_with(|config| config.delivery.enabled = false).await;
+    let (ws, gone) = (
+        app.create_workspace("W").await,
+        app.create_workspace("Gone").await,
+    );
+    let (integration, _) = ready_integration(&app, "team-1", &ws).await;
+    let revoked = app.install("team-1", &gone).await.unwrap();
+    app.sim_post(&format!("/_sim/workspaces/{gone}/revoke"), json!({}))
+        .await;
+    MonitoringServiceClient::new(app.channel.clone())
+        .check_integration_health(service(v1::CheckIntegrationHealthRequest {
+            integration_id: revoked.id.clone(),
+        }))
+        .await
+        .unwrap();
+    let subscription = hooks(&app.channel)
+        .create_webhook_subscription(service(new_subscription(
+            "team-1",
+            "https://hooks.example.com/switchboard",
+            &[],
+        )))
+        .await
+        .unwrap()
+        .into_inner();
+    sqlx::query("UPDATE webhook_subscriptions SET state = 'disabled' WHERE id::text = $1")
+        .bind(&subscription.id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    send(&app, send_request(&integration, "m", "hello", false))
+        .await
+        .unwrap();
+
+    let text = scrape(&app).await;
+
+    for (name, labels, expected) in [
+        ("switchboard_integrations", ("status", "active"), 1.0),
+        ("switchboard_integrations", ("status", "revoked"), 1.0),
+        ("switchboard_integrations", ("status", "error"), 0.0),
+        ("switchboard_integrations", ("status", "inactive"), 0.0),
+        (
+            "switchboard_webhook_subscriptions",
+            ("state", "disabled"),
+            1.0,
+        ),
+        (
+            "switchboard_webhook_subscriptions",
+            ("state", "active"),
+            0.0,
+        ),
+    ] {
+        let line = format!("{name}{{{}=\"{}\"}} {expected}", labels.0, labels.1);
+        assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+    }
+    assert!(sample(&text, "switchboard_queue_oldest_due_seconds", &[]) > 0.0);
 }
