@@ -127,12 +127,14 @@ pub fn post_message(inner: &mut Inner, workspace: &Workspace, params: &Params) -
             .post_pacer
             .allow(&workspace.id, ws_interval, per_second, now)
     }) {
+        let retry_after_s = wait.as_secs().max(1);
         inner.rate_limited_posts += 1;
         inner.rate_limited_post_log.push(RateLimitedPost {
             channel: channel_id,
             at_us: unix_micros(),
+            retry_after_s,
         });
-        return rate_limited(Some(wait.as_secs().max(1)));
+        return rate_limited(Some(retry_after_s));
     }
     let message = SimMessage {
         ts: next_ts(inner),

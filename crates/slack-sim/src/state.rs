@@ -75,6 +75,8 @@ pub struct RateLimitedPost {
     pub channel: String,
     /// Unix microseconds of the simulator's wall clock.
     pub at_us: u64,
+    /// The `Retry-After` it answered, in seconds.
+    pub retry_after_s: u64,
 }
 
 pub struct Inner {

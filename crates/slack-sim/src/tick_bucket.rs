@@ -21,6 +21,13 @@ pub struct TickBuckets {
     buckets: HashMap<String, Bucket>,
 }
 
+/// A clock that starts now.
+impl Default for TickBuckets {
+    fn default() -> Self {
+        Self::new(Instant::now())
+    }
+}
+
 impl TickBuckets {
     pub fn new(origin: Instant) -> Self {
         Self {
