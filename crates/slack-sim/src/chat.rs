@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{
     params::Params,
-    state::{Inner, Workspace},
+    state::{Inner, RateLimitedPost, Workspace, unix_micros},
     web_api::{ok, rate_limited, slack_error},
 };
 
@@ -33,6 +33,8 @@ pub struct SimMessage {
     /// Times `chat.update` changed it.
     pub edits: u32,
     pub deleted: bool,
+    /// When the simulator accepted it: unix microseconds of its wall clock.
+    pub received_us: u64,
 }
 
 /// GCRA per key: allowed when the theoretical arrival time is within the burst window.
@@ -113,23 +115,26 @@ pub fn post_message(inner: &mut Inner, workspace: &Workspace, params: &Params) -
     }
     let now = Instant::now();
     let key = format!("{}/{}", workspace.id, channel_id);
-    if let Err(wait) = inner.post_pacer.allow(
-        &key,
-        inner.config.post_interval,
-        inner.config.post_burst,
-        now,
-    ) {
-        inner.rate_limited_posts += 1;
-        return rate_limited(Some(wait.as_secs().max(1)));
-    }
+    let (interval, burst) = (inner.config.post_interval, inner.config.post_burst);
+    let channel_pace = match inner.config.post_clock_offset {
+        Some(offset) => inner.post_ticks.allow(&key, interval, burst, offset, now),
+        None => inner.post_pacer.allow(&key, interval, burst, now),
+    };
     let per_second = inner.config.workspace_posts_per_second.max(1);
     let ws_interval = Duration::from_secs(1) / per_second;
-    if let Err(wait) = inner
-        .post_pacer
-        .allow(&workspace.id, ws_interval, per_second, now)
-    {
+    if let Err(wait) = channel_pace.and_then(|()| {
+        inner
+            .post_pacer
+            .allow(&workspace.id, ws_interval, per_second, now)
+    }) {
+        let retry_after_s = wait.as_secs().max(1);
         inner.rate_limited_posts += 1;
-        return rate_limited(Some(wait.as_secs().max(1)));
+        inner.rate_limited_post_log.push(RateLimitedPost {
+            channel: channel_id,
+            at_us: unix_micros(),
+            retry_after_s,
+        });
+        return rate_limited(Some(retry_after_s));
     }
     let message = SimMessage {
         ts: next_ts(inner),
@@ -145,6 +150,7 @@ pub fn post_message(inner: &mut Inner, workspace: &Workspace, params: &Params) -
         bot_id: workspace.bot_id.clone(),
         edits: 0,
         deleted: false,
+        received_us: unix_micros(),
     };
     let answer = posted(&message);
     inner.messages.push(message);

@@ -332,6 +332,7 @@ pub async fn list_messages(State(state): State<Arc<SimState>>) -> Response {
     state.with(|inner| {
         Json(
             json!({"messages": inner.messages, "rate_limited": inner.rate_limited_posts,
+                    "rate_limited_log": inner.rate_limited_post_log,
                     "rate_limited_calls": inner.rate_limited_calls, "refreshes": inner.refreshes}),
         )
         .into_response()

@@ -11,6 +11,7 @@ mod oauth;
 mod params;
 mod rate_limit;
 mod state;
+mod tick_bucket;
 mod web_api;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -22,7 +23,7 @@ use axum::{
 use tokio::net::TcpListener;
 
 pub use faults::Fault;
-pub use state::{SimState, Workspace};
+pub use state::{RateLimitedPost, SimState, Workspace};
 
 /// The app credentials the simulator accepts at `oauth.v2.access`.
 #[derive(Debug, Clone)]
@@ -34,6 +35,15 @@ pub struct SimConfig {
     /// `chat.postMessage` pace per channel (Slack: about 1 s, with a short burst).
     pub post_interval: std::time::Duration,
     pub post_burst: u32,
+    /// `None` (the default): the per-channel pace is a GCRA keyed on each request's
+    /// arrival. `Some(offset)`: each channel's bucket of `post_burst` tokens gains one token
+    /// per `post_interval` at ticks of the simulator's own clock, shifted by `offset`, so a
+    /// client cannot line its pace up with Slack's (see `tick_bucket.rs`).
+    pub post_clock_offset: Option<std::time::Duration>,
+    /// Random latency of the Web API: each request waits a uniform 0..jitter/2 before it is
+    /// handled (transit) and its answer a uniform 0..jitter after the rate decision. Zero
+    /// (the default) answers at once.
+    pub latency_jitter: std::time::Duration,
     /// `chat.postMessage` cap per workspace, per second (a burst of as many is tolerated).
     pub workspace_posts_per_second: u32,
     /// The app's signing secret, to sign what the simulator posts to the service.
@@ -50,6 +60,8 @@ impl Default for SimConfig {
             rate_limits: true,
             post_interval: chat::CHANNEL_INTERVAL,
             post_burst: chat::CHANNEL_BURST,
+            post_clock_offset: None,
+            latency_jitter: std::time::Duration::ZERO,
             workspace_posts_per_second: chat::WORKSPACE_PER_SECOND,
             signing_secret: None,
             interactivity_url: None,

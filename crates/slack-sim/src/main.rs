@@ -1,6 +1,6 @@
 //! `slack-sim`: runs the Slack Web API simulator on its own (for the demo and benchmarks).
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, time::Duration};
 
 use clap::Parser;
 use slack_sim::{RunningSim, SimConfig};
@@ -21,6 +21,13 @@ struct Args {
     /// Do not enforce Slack's per-method rate limits.
     #[arg(long)]
     no_rate_limits: bool,
+    /// Refill each channel's post bucket at ticks of the simulator's own clock, shifted by
+    /// this many milliseconds, instead of pacing on each request's arrival.
+    #[arg(long)]
+    post_clock_offset_ms: Option<u64>,
+    /// Delay each request by a random 0..jitter/2 and each answer by a random 0..jitter.
+    #[arg(long, default_value_t = 0)]
+    latency_jitter_ms: u64,
     /// The app's signing secret (SLACK_SIGNING_SECRET of the service), to sign clicks.
     #[arg(long)]
     signing_secret: Option<String>,
@@ -43,6 +50,8 @@ async fn main() -> std::process::ExitCode {
         client_id: args.client_id,
         client_secret: args.client_secret,
         rate_limits: !args.no_rate_limits,
+        post_clock_offset: args.post_clock_offset_ms.map(Duration::from_millis),
+        latency_jitter: Duration::from_millis(args.latency_jitter_ms),
         signing_secret: args.signing_secret,
         interactivity_url: args.interactivity_url,
         ..SimConfig::default()

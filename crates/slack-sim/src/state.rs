@@ -15,6 +15,7 @@ use super::{
     conversations::SimChannel,
     faults::Fault,
     rate_limit::RateLimiter,
+    tick_bucket::TickBuckets,
 };
 
 /// Lifetime of a rotating access token, as Slack gives it.
@@ -68,6 +69,16 @@ pub struct CallRecord {
     pub at: u64,
 }
 
+/// A post refused with 429 for going over a channel's or workspace's pace, and when.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateLimitedPost {
+    pub channel: String,
+    /// Unix microseconds of the simulator's wall clock.
+    pub at_us: u64,
+    /// The `Retry-After` it answered, in seconds.
+    pub retry_after_s: u64,
+}
+
 pub struct Inner {
     pub config: SimConfig,
     pub workspaces: HashMap<String, Workspace>,
@@ -82,8 +93,12 @@ pub struct Inner {
     /// Every message accepted, in order.
     pub messages: Vec<SimMessage>,
     pub post_pacer: Pacer,
+    /// The per-channel buckets of the "own clock" pace (`SimConfig::post_clock_offset`).
+    pub post_ticks: TickBuckets,
     /// Posts refused with 429 for going over a channel's or workspace's pace.
     pub rate_limited_posts: u64,
+    /// Each of those refusals, in order.
+    pub rate_limited_post_log: Vec<RateLimitedPost>,
     /// Calls refused with 429 for going over a method's tier.
     pub rate_limited_calls: u64,
     pub ts_counter: u64,
@@ -103,6 +118,14 @@ pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// The wall clock in unix microseconds (receipt times, for latency measurements).
+pub fn unix_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
         .unwrap_or_default()
 }
 
@@ -193,7 +216,9 @@ impl SimState {
                 channels: HashMap::new(),
                 messages: Vec::new(),
                 post_pacer: Pacer::default(),
+                post_ticks: TickBuckets::new(Instant::now()),
                 rate_limited_posts: 0,
+                rate_limited_post_log: Vec::new(),
                 rate_limited_calls: 0,
                 ts_counter: 0,
                 faults: Vec::new(),

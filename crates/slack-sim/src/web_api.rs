@@ -1,6 +1,9 @@
 //! `/api/{method}`: Slack's Web API methods.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Json,
@@ -74,6 +77,29 @@ fn authenticate(
 pub async fn dispatch(
     State(state): State<Arc<SimState>>,
     Path(method): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Random latency (`SimConfig::latency_jitter`): half of it as the request's transit,
+    // before anything is decided, the whole of it on the way back.
+    let jitter = state.with(|inner| inner.config.latency_jitter);
+    random_delay(jitter / 2).await;
+    let response = handle(state, method, uri, headers, body).await;
+    random_delay(jitter).await;
+    response
+}
+
+/// Sleeps a uniform random 0..`max` (not at all for zero).
+async fn random_delay(max: Duration) {
+    if !max.is_zero() {
+        tokio::time::sleep(max.mul_f64(rand::random::<f64>())).await;
+    }
+}
+
+async fn handle(
+    state: Arc<SimState>,
+    method: String,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
