@@ -8,10 +8,14 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{Core, CoreError, SendRequest, requests::request_key};
+use super::{
+    Core, CoreError, SendRequest,
+    messaging::{payload_of, post_of},
+    requests::request_key,
+};
 use crate::{
     domain::{Caller, Delivery, InternalMessageId, RequestId},
-    store::Seen,
+    store::{Enqueued, Seen},
 };
 
 /// An item is not started with less than this left before the deadline: its answer would
@@ -77,9 +81,35 @@ impl Core {
             }
         }
         let scope = caller.team().map(|t| t.to_string()).unwrap_or_default();
-        let mut results = Vec::with_capacity(batch.items.len());
+        let mut items = batch.items;
+        for (index, item) in items.iter_mut().enumerate() {
+            if let Ok(send) = item
+                && send.internal_message_id.is_none()
+            {
+                send.internal_message_id = Some(match &batch.request_id {
+                    Some((request_id, _)) => derived_message_id(&scope, request_id, index),
+                    None => InternalMessageId::generate(),
+                });
+            }
+        }
+        // The database found down while queueing them together is the first item's answer,
+        // as it would have been one by one; the rest wait.
+        let mut down: Option<CoreError> = None;
+        let mut queued = if halted.is_none() && crate::deadline::allows(ITEM_RESERVE) {
+            match self.queue_posts_together(caller, &items).await {
+                Ok(queued) => queued,
+                Err(err) => {
+                    down = Some(err);
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        queued.resize_with(items.len(), || None);
+        let mut results = Vec::with_capacity(items.len());
         let mut waits: Vec<(usize, Instant)> = Vec::new();
-        for (index, item) in batch.items.into_iter().enumerate() {
+        for ((index, item), queued) in items.into_iter().enumerate().zip(queued) {
             let mut send = match item {
                 Ok(send) => send,
                 Err(invalid) => {
@@ -87,6 +117,13 @@ impl Core {
                     continue;
                 }
             };
+            if let Some(down) = down.take() {
+                if let CoreError::Unavailable { retry_after, .. } = &down {
+                    halted = Some(*retry_after);
+                }
+                results.push(Err(down));
+                continue;
+            }
             if halted.is_none() && !crate::deadline::allows(ITEM_RESERVE) {
                 halted = Some(RETRY_UNTRIED);
             }
@@ -94,14 +131,12 @@ impl Core {
                 results.push(Err(CoreError::NotAttempted { retry_after }));
                 continue;
             }
-            if let Some((request_id, _)) = &batch.request_id
-                && send.internal_message_id.is_none()
-            {
-                send.internal_message_id = Some(derived_message_id(&scope, request_id, index));
-            }
             // Queue now, wait later: one item's wait must not hold back the next.
             let wait_until = send.wait_until.take();
-            let outcome = self.send_message(caller, send).await;
+            let outcome = match queued {
+                Some(delivery) => self.enqueued(Enqueued::Created(delivery), None).await,
+                None => self.send_message(caller, send).await,
+            };
             match (&outcome, wait_until) {
                 (Err(CoreError::Unavailable { retry_after, .. }), _) => {
                     halted = Some(*retry_after);
@@ -117,6 +152,56 @@ impl Core {
             }
         }
         Ok(results)
+    }
+
+    /// When every item is a valid post (no reply), all of them in one statement, in order:
+    /// the delivery of each one taken. Items not taken, and every item of a batch that
+    /// mixes in replies or invalid items (whose order against the posts must hold), go one
+    /// by one; so does everything if this fails other than by the database being down.
+    async fn queue_posts_together(
+        &self,
+        caller: &Caller,
+        items: &[Result<SendRequest, CoreError>],
+    ) -> Result<Vec<Option<Delivery>>, CoreError> {
+        let sends: Option<Vec<&SendRequest>> = items
+            .iter()
+            .map(|item| {
+                item.as_ref()
+                    .ok()
+                    .filter(|s| s.parent_internal_message_id.is_none())
+            })
+            .collect();
+        let Some(sends) = sends.filter(|sends| sends.len() > 1) else {
+            return Ok(Vec::new());
+        };
+        let payloads: Result<Vec<_>, _> = sends.iter().copied().map(payload_of).collect();
+        let Ok(payloads) = payloads else {
+            return Ok(Vec::new());
+        };
+        let posts: Result<Vec<_>, _> = sends
+            .iter()
+            .zip(&payloads)
+            .filter_map(|(send, payload)| {
+                let id = send.internal_message_id.clone()?;
+                Some(post_of(send, id, payload))
+            })
+            .collect();
+        let Ok(posts) = posts else {
+            return Ok(Vec::new());
+        };
+        if posts.len() != sends.len() {
+            return Ok(Vec::new());
+        }
+        match self.store.enqueue_posts(&posts, caller.team()).await {
+            Ok(queued) => Ok(queued),
+            Err(err) => match CoreError::from(err) {
+                down @ CoreError::Unavailable { .. } => Err(down),
+                other => {
+                    tracing::warn!(error = %other, "queueing a batch together failed; its items go one by one");
+                    Ok(Vec::new())
+                }
+            },
+        }
     }
 }
 

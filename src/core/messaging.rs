@@ -62,6 +62,36 @@ fn not_found(id: &InternalMessageId) -> CoreError {
     }
 }
 
+/// The post `request` makes (not a reply), for the one-statement paths; the caller keeps
+/// its payload (`payload_of`).
+pub(super) fn post_of<'a>(
+    request: &SendRequest,
+    internal_message_id: InternalMessageId,
+    payload: &'a serde_json::Value,
+) -> Result<NewPost<'a>, CoreError> {
+    let payload_bytes =
+        serde_json::to_vec(payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
+    Ok(NewPost {
+        id: DeliveryId::new(),
+        integration_id: request.integration_id,
+        internal_message_id,
+        payload_hash: payload_hash(
+            DeliveryKind::Post,
+            None,
+            request.message_type.as_ref(),
+            &payload_bytes,
+        ),
+        message_type: request.message_type.clone(),
+        payload,
+        trace: TraceContext::current(),
+    })
+}
+
+/// The message as stored and sent.
+pub(super) fn payload_of(request: &SendRequest) -> Result<serde_json::Value, CoreError> {
+    serde_json::to_value(&request.message).map_err(|e| CoreError::Internal(Box::new(e)))
+}
+
 fn payload_hash(
     kind: DeliveryKind,
     parent: Option<&InternalMessageId>,
@@ -90,30 +120,14 @@ impl Core {
         caller: &Caller,
         request: SendRequest,
     ) -> Result<Delivery, CoreError> {
-        let payload =
-            serde_json::to_value(&request.message).map_err(|e| CoreError::Internal(Box::new(e)))?;
+        let payload = payload_of(&request)?;
         let internal_message_id = request
             .internal_message_id
             .clone()
             .unwrap_or_else(InternalMessageId::generate);
         if request.parent_internal_message_id.is_none() {
             // The common case in one statement; the checks below only explain a refusal.
-            let payload_bytes =
-                serde_json::to_vec(&payload).map_err(|e| CoreError::Internal(Box::new(e)))?;
-            let post = NewPost {
-                id: DeliveryId::new(),
-                integration_id: request.integration_id,
-                internal_message_id: internal_message_id.clone(),
-                payload_hash: payload_hash(
-                    DeliveryKind::Post,
-                    None,
-                    request.message_type.as_ref(),
-                    &payload_bytes,
-                ),
-                message_type: request.message_type.clone(),
-                payload: &payload,
-                trace: TraceContext::current(),
-            };
+            let post = post_of(&request, internal_message_id.clone(), &payload)?;
             if let Some(enqueued) = self.store.enqueue_post(&post, caller.team()).await? {
                 return self.enqueued(enqueued, request.wait_until).await;
             }
@@ -158,7 +172,7 @@ impl Core {
         self.enqueued(enqueued, request.wait_until).await
     }
 
-    async fn enqueued(
+    pub(super) async fn enqueued(
         &self,
         enqueued: Enqueued,
         wait_until: Option<Instant>,

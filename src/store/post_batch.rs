@@ -11,7 +11,7 @@ use super::{
     Store, StoreError,
     codec::MESSAGE_KINDS,
     deliveries::{DELIVERY_COLUMNS, DeliveryRow, Enqueued, NewPost, OUTBOX_CHANNEL, WAKE},
-    operation_span, retry_transient,
+    operation_span, retry_transient, retrying,
 };
 use crate::domain::{
     ChannelState, Condition, Delivery, DeliveryId, DeliveryKind, IntegrationId, TeamId,
@@ -63,33 +63,29 @@ struct InsertedRow {
 /// answers `None` throughout: every caller then tries alone and hears its own error.
 pub(super) async fn insert_posts(pool: PgPool, batch: Vec<PendingPost>) -> Vec<Option<Delivery>> {
     let inserted = retry_transient("enqueue_posts", || insert_once(&pool, &batch)).await;
-    let mut rows = match inserted {
+    let rows = match inserted {
         Ok(rows) => rows,
         Err(err) => {
             tracing::warn!(error = %err, posts = batch.len(), "batched enqueue failed; each post goes alone");
             Vec::new()
         }
     };
-    batch
-        .iter()
-        .map(|post| {
-            let at = rows.iter().position(|row| row.id == post.id)?;
-            Some(rows.swap_remove(at))
-        })
-        .collect()
+    answer(&batch, rows)
 }
 
 async fn insert_once(pool: &PgPool, batch: &[PendingPost]) -> Result<Vec<Delivery>, StoreError> {
     let mut tx = pool.begin().await?;
-    // Rows go in by idempotency key and lanes by name, so that two batches never wait on
-    // each other's locks in opposite orders. The seq order of posts within one batch is
-    // arbitrary, as it is between concurrent calls.
+    // Rows go in in the order given (one BatchSendMessages request keeps its order in each
+    // channel); lanes by name, so that two batches never wait on each other's lane locks
+    // in opposite orders. (Two batches repeating each other's ids in opposite orders could
+    // deadlock on the idempotency index; Postgres breaks that and the batch is retried.)
     let rows: Vec<InsertedRow> = sqlx::query_as(&format!(
         "WITH input AS (
              SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[],
                                   $6::bytea[], $7::text[], $8::text[], $9::text[])
+                 WITH ORDINALITY
                  AS x(id, integration_id, internal_message_id, message_type, payload,
-                      payload_hash, team_id, traceparent, tracestate)),
+                      payload_hash, team_id, traceparent, tracestate, n)),
          inserted AS (
              INSERT INTO deliveries (id, integration_id, team_id, workspace_id, channel_id,
                  kind, internal_message_id, message_type, payload, payload_hash,
@@ -100,7 +96,7 @@ async fn insert_once(pool: &PgPool, batch: &[PendingPost]) -> Result<Vec<Deliver
              FROM input x JOIN integrations_with_channel i ON i.id = x.integration_id
              WHERE i.enabled AND i.condition = $11 AND i.nc_state = $12
                AND (x.team_id IS NULL OR i.team_id = x.team_id)
-             ORDER BY x.integration_id, x.internal_message_id
+             ORDER BY x.n
              ON CONFLICT (integration_id, internal_message_id)
                  WHERE kind IN {MESSAGE_KINDS} DO NOTHING
              RETURNING {DELIVERY_COLUMNS}, workspace_id),
@@ -168,7 +164,30 @@ async fn insert_once(pool: &PgPool, batch: &[PendingPost]) -> Result<Vec<Deliver
         .collect())
 }
 
+/// Answers `batch` from the rows inserted: each post's delivery, `None` for the others.
+fn answer(batch: &[PendingPost], mut rows: Vec<Delivery>) -> Vec<Option<Delivery>> {
+    batch
+        .iter()
+        .map(|post| {
+            let at = rows.iter().position(|row| row.id == post.id)?;
+            Some(rows.swap_remove(at))
+        })
+        .collect()
+}
+
 impl Store {
+    /// Many posts of one request (BatchSendMessages) in one transaction, in order: each
+    /// one's delivery, or `None` for those not taken (then sent alone).
+    pub async fn enqueue_posts(
+        &self,
+        posts: &[NewPost<'_>],
+        team: Option<&TeamId>,
+    ) -> Result<Vec<Option<Delivery>>, StoreError> {
+        let batch: Vec<PendingPost> = posts.iter().map(|p| PendingPost::new(p, team)).collect();
+        let rows = retrying("enqueue_posts", || insert_once(&self.pool, &batch)).await?;
+        Ok(answer(&batch, rows))
+    }
+
     /// The hot path of SendMessage: the post goes into its integration's notification
     /// channel lane if the integration is ACTIVE, belongs to `team` (when given) and has a
     /// READY channel. `None` when it is not eligible (the caller then finds out why).
