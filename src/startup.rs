@@ -141,7 +141,7 @@ impl Application {
             config.slack.api_base_url.clone(),
             config.slack.request_timeout,
         );
-        let cipher = TokenCipher::new(&config.token_encryption_key.0);
+        let cipher = token_cipher(&config.token_keys);
         let core = Core::new(&config, store.clone(), slack.clone(), cipher.clone());
 
         // What runs: the periodic sweeps, the webhook dispatchers, the delivery workers, the
@@ -226,6 +226,14 @@ impl TokenRefresh for TokenRefresher {
 }
 
 /// Completes once `stop` turns true (or its sender is gone).
+/// The cipher of the configured token keys: the single key seals as before key rotation.
+pub fn token_cipher(keys: &crate::config::TokenKeys) -> TokenCipher {
+    match keys.keys.as_slice() {
+        [(_, key)] if keys.legacy => TokenCipher::new(&key.0),
+        listed => TokenCipher::with_keys(listed.iter().map(|(id, key)| (id.as_str(), &key.0))),
+    }
+}
+
 fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + use<> {
     let mut stop = stop.clone();
     async move {
