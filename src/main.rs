@@ -1,11 +1,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use secrecy::ExposeSecret;
 use switchboard::{
     config::{Config, DatabaseConfig, TelemetryConfig, TokenKeys},
-    core::rekey,
-    startup::{Application, token_cipher},
+    startup::{self, Application},
     store::Store,
     telemetry,
 };
@@ -102,11 +100,9 @@ async fn rotate_keys(batch_size: i64) -> Result<(), String> {
     let database = DatabaseConfig::from_env().map_err(|e| e.to_string())?;
     let keys = TokenKeys::from_env().map_err(|e| e.to_string())?;
     with_telemetry(&telemetry, async {
-        let store = Store::connect_lazy(database.url.expose_secret(), 2)
-            .map_err(|e| format!("database: {e}"))?;
-        let cipher = token_cipher(&keys);
-        println!("rotating to key {:?}", cipher.primary_id());
-        let report = rekey::rotate_keys(&store, &cipher, batch_size, |kind, so_far| {
+        let first = keys.keys[0].0.clone();
+        println!("rotating to key {first:?}");
+        let report = startup::rotate_keys(&database, &keys, batch_size, |kind, so_far| {
             println!(
                 "{}: examined {} re-sealed {} so far",
                 kind.name(),
@@ -114,8 +110,7 @@ async fn rotate_keys(batch_size: i64) -> Result<(), String> {
                 so_far.resealed
             );
         })
-        .await
-        .map_err(|e| format!("rotation failed: {e}"))?;
+        .await?;
         println!(
             "done: examined {} re-sealed {} changed-underneath {} undecryptable {}",
             report.examined,

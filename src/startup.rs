@@ -234,6 +234,22 @@ pub fn token_cipher(keys: &crate::config::TokenKeys) -> TokenCipher {
     }
 }
 
+/// `switchboard rotate-keys`: re-seals every stored value under the first of `keys`,
+/// `batch` rows per transaction, telling `progress` after each batch.
+pub async fn rotate_keys(
+    database: &crate::config::DatabaseConfig,
+    keys: &crate::config::TokenKeys,
+    batch: i64,
+    progress: impl FnMut(crate::store::SealedKind, &crate::core::rekey::RekeyReport),
+) -> Result<crate::core::rekey::RekeyReport, String> {
+    use secrecy::ExposeSecret;
+    let store = Store::connect_lazy(database.url.expose_secret(), 2)
+        .map_err(|e| format!("database: {e}"))?;
+    crate::core::rekey::rotate_keys(&store, &token_cipher(keys), batch, progress)
+        .await
+        .map_err(|e| format!("rotation failed: {e}"))
+}
+
 fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + use<> {
     let mut stop = stop.clone();
     async move {

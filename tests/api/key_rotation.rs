@@ -56,9 +56,12 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// An integration's id, team, workspace and sealed access and refresh token.
+type SealedTokens = (Uuid, String, String, Vec<u8>, Option<Vec<u8>>);
+
 /// Every sealed value in the database, opened with `cipher`: (what, plaintext or None).
 async fn open_all(app: &TestApp, cipher: &TokenCipher) -> Vec<(String, Option<String>)> {
-    let tokens: Vec<(Uuid, String, String, Vec<u8>, Option<Vec<u8>>)> = sqlx::query_as(
+    let tokens: Vec<SealedTokens> = sqlx::query_as(
         "SELECT id, team_id, workspace_id, access_token_enc, refresh_token_enc FROM integrations ORDER BY id",
     )
     .fetch_all(&app.db)
