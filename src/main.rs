@@ -2,8 +2,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use switchboard::{
-    config::{Config, DatabaseConfig, TelemetryConfig},
-    startup::Application,
+    config::{Config, DatabaseConfig, TelemetryConfig, TokenKeys},
+    startup::{self, Application},
     store::Store,
     telemetry,
 };
@@ -25,6 +25,14 @@ enum Command {
     /// Print the configuration reference (every setting, its default and meaning) as
     /// Markdown; `scripts/deploy.sh docs` puts it in docs/operations.md.
     ConfigReference,
+    /// Re-seal every stored token and secret with the first key of
+    /// SWITCHBOARD_TOKEN_ENCRYPTION_KEYS, while the service runs (docs/operations.md,
+    /// "Rotating the token encryption key"). Fails if a value opens with no listed key.
+    RotateKeys {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch_size: i64,
+    },
 }
 
 #[tokio::main]
@@ -33,6 +41,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve => serve().await,
         Command::Migrate => migrate().await,
+        Command::RotateKeys { batch_size } => rotate_keys(batch_size).await,
         Command::ConfigReference => {
             print!("{}", switchboard::config::settings::reference_markdown());
             Ok(())
@@ -82,6 +91,46 @@ async fn migrate() -> Result<(), String> {
         Store::migrate(&database)
             .await
             .map_err(|e| format!("migration failed: {e}"))
+    })
+    .await
+}
+
+async fn rotate_keys(batch_size: i64) -> Result<(), String> {
+    let telemetry = TelemetryConfig::from_env().map_err(|e| e.to_string())?;
+    let database = DatabaseConfig::from_env().map_err(|e| e.to_string())?;
+    let keys = TokenKeys::from_env().map_err(|e| e.to_string())?;
+    with_telemetry(&telemetry, async {
+        let first = keys.keys[0].0.clone();
+        println!("rotating to key {first:?}");
+        let report = startup::rotate_keys(&database, &keys, batch_size, |kind, so_far| {
+            println!(
+                "{}: examined {} re-sealed {} so far",
+                kind.name(),
+                so_far.examined,
+                so_far.resealed
+            );
+        })
+        .await?;
+        println!(
+            "done: examined {} re-sealed {} changed-underneath {} undecryptable {}",
+            report.examined,
+            report.resealed,
+            report.changed_underneath,
+            report.undecryptable.len()
+        );
+        for row in &report.undecryptable {
+            eprintln!("undecryptable with every configured key: {row}");
+        }
+        match report.complete() {
+            true => Ok(()),
+            false if report.undecryptable.is_empty() => {
+                Err("rows kept changing underneath; run rotate-keys again".into())
+            }
+            false => Err(format!(
+                "{} rows open with no configured key (listed above); keep the key that sealed them",
+                report.undecryptable.len()
+            )),
+        }
     })
     .await
 }

@@ -141,7 +141,7 @@ impl Application {
             config.slack.api_base_url.clone(),
             config.slack.request_timeout,
         );
-        let cipher = TokenCipher::new(&config.token_encryption_key.0);
+        let cipher = token_cipher(&config.token_keys);
         let core = Core::new(&config, store.clone(), slack.clone(), cipher.clone());
 
         // What runs: the periodic sweeps, the webhook dispatchers, the delivery workers, the
@@ -226,6 +226,30 @@ impl TokenRefresh for TokenRefresher {
 }
 
 /// Completes once `stop` turns true (or its sender is gone).
+/// The cipher of the configured token keys: the single key seals as before key rotation.
+pub fn token_cipher(keys: &crate::config::TokenKeys) -> TokenCipher {
+    match keys.keys.as_slice() {
+        [(_, key)] if keys.legacy => TokenCipher::new(&key.0),
+        listed => TokenCipher::with_keys(listed.iter().map(|(id, key)| (id.as_str(), &key.0))),
+    }
+}
+
+/// `switchboard rotate-keys`: re-seals every stored value under the first of `keys`,
+/// `batch` rows per transaction, telling `progress` after each batch.
+pub async fn rotate_keys(
+    database: &crate::config::DatabaseConfig,
+    keys: &crate::config::TokenKeys,
+    batch: i64,
+    progress: impl FnMut(crate::store::SealedKind, &crate::core::rekey::RekeyReport),
+) -> Result<crate::core::rekey::RekeyReport, String> {
+    use secrecy::ExposeSecret;
+    let store = Store::connect_lazy(database.url.expose_secret(), 2)
+        .map_err(|e| format!("database: {e}"))?;
+    crate::core::rekey::rotate_keys(&store, &token_cipher(keys), batch, progress)
+        .await
+        .map_err(|e| format!("rotation failed: {e}"))
+}
+
 fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + use<> {
     let mut stop = stop.clone();
     async move {

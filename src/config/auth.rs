@@ -33,13 +33,75 @@ impl EncryptionKey {
             .ok()?;
         Some(Self(bytes.try_into().ok()?))
     }
+}
+
+/// The token keys with their ids, the first sealing, all opening.
+/// `SWITCHBOARD_TOKEN_ENCRYPTION_KEYS` (`id:base64,id:base64`) lists them; without it,
+/// `SWITCHBOARD_TOKEN_ENCRYPTION_KEY` is the single key, `legacy`, id `k0`.
+#[derive(Debug, Clone)]
+pub struct TokenKeys {
+    pub keys: Vec<(String, EncryptionKey)>,
+    /// From the single-key setting: tokens are sealed as before key rotation.
+    pub legacy: bool,
+}
+
+const KEYS: &str = "SWITCHBOARD_TOKEN_ENCRYPTION_KEYS";
+const KEY: &str = "SWITCHBOARD_TOKEN_ENCRYPTION_KEY";
+
+impl TokenKeys {
+    /// This setting alone, for commands that need no other (`rotate-keys`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::parse(&Env::process())
+    }
+
+    /// The key that seals.
+    pub fn primary(&self) -> &EncryptionKey {
+        &self.keys[0].1
+    }
 
     pub(super) fn parse(env: &Env<'_>) -> Result<Self, ConfigError> {
-        Self::from_base64(&env.required("SWITCHBOARD_TOKEN_ENCRYPTION_KEY")?).ok_or_else(|| {
-            invalid(
-                "SWITCHBOARD_TOKEN_ENCRYPTION_KEY",
-                "must be base64 of 32 bytes",
-            )
+        let Some(list) = env.optional(KEYS) else {
+            let key = EncryptionKey::from_base64(&env.required(KEY)?)
+                .ok_or_else(|| invalid(KEY, "must be base64 of 32 bytes"))?;
+            return Ok(Self {
+                keys: vec![("k0".to_owned(), key)],
+                legacy: true,
+            });
+        };
+        if env.optional(KEY).is_some() {
+            return Err(invalid(
+                KEYS,
+                format!("cannot be combined with {KEY}; list that key in it as k0:<base64>"),
+            ));
+        }
+        let mut keys: Vec<(String, EncryptionKey)> = Vec::new();
+        for (n, entry) in list.split(',').map(str::trim).enumerate() {
+            let position = n + 1;
+            let (id, key) = entry
+                .split_once(':')
+                .ok_or_else(|| invalid(KEYS, format!("entry {position} must be id:base64")))?;
+            let id = id.trim();
+            if id.is_empty()
+                || id.len() > 64
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(invalid(
+                    KEYS,
+                    format!("entry {position}: a key id is 1 to 64 letters, digits, - or _"),
+                ));
+            }
+            if keys.iter().any(|(seen, _)| seen == id) {
+                return Err(invalid(KEYS, format!("names key id {id:?} twice")));
+            }
+            let key = EncryptionKey::from_base64(key)
+                .ok_or_else(|| invalid(KEYS, format!("key {id:?} must be base64 of 32 bytes")))?;
+            keys.push((id.to_owned(), key));
+        }
+        Ok(Self {
+            keys,
+            legacy: false,
         })
     }
 }

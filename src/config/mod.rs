@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use auth::{AuthConfig, EncryptionKey};
+pub use auth::{AuthConfig, EncryptionKey, TokenKeys};
 pub use database::DatabaseConfig;
 pub use delivery::{DeliveryConfig, Pace};
 pub use events::EventsConfig;
@@ -54,7 +54,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    /// The key that seals tokens: the first of `token_keys`.
     pub token_encryption_key: EncryptionKey,
+    pub token_keys: TokenKeys,
     pub slack: SlackConfig,
     pub delivery: DeliveryConfig,
     pub telemetry: TelemetryConfig,
@@ -158,7 +160,7 @@ impl Config {
         let database = DatabaseConfig::parse(env)?;
         let http = HttpConfig::parse(env)?;
         let auth = AuthConfig::parse(env)?;
-        let token_encryption_key = EncryptionKey::parse(env)?;
+        let token_keys = TokenKeys::parse(env)?;
         let slack = SlackConfig::parse(env)?;
         let telemetry = TelemetryConfig::parse(env)?;
         let delivery = DeliveryConfig::parse(env, slack.request_timeout)?;
@@ -166,7 +168,8 @@ impl Config {
             database,
             http,
             auth,
-            token_encryption_key,
+            token_encryption_key: token_keys.primary().clone(),
+            token_keys,
             slack,
             delivery,
             telemetry,
@@ -275,6 +278,82 @@ mod tests {
         );
         env.insert("SWITCHBOARD_DELIVERY_LEASE_MS", "20000".to_owned());
         assert_eq!(load(&env).unwrap().delivery.lease.as_millis(), 20000);
+    }
+
+    fn b64(byte: u8, len: usize) -> String {
+        base64::engine::general_purpose::STANDARD.encode(vec![byte; len])
+    }
+
+    #[test]
+    fn the_single_key_is_k0_and_seals_as_before() {
+        let keys = load(&base()).unwrap().token_keys;
+        assert!(keys.legacy);
+        assert_eq!(keys.keys.len(), 1);
+        assert_eq!(keys.keys[0].0, "k0");
+        assert_eq!(keys.primary().0, [7u8; 32]);
+    }
+
+    #[test]
+    fn a_key_list_puts_the_sealing_key_first() {
+        let mut env = base();
+        env.remove("SWITCHBOARD_TOKEN_ENCRYPTION_KEY");
+        env.insert(
+            "SWITCHBOARD_TOKEN_ENCRYPTION_KEYS",
+            format!(" k2:{} , k0:{}", b64(2, 32), b64(7, 32)),
+        );
+        let config = load(&env).unwrap();
+        let ids: Vec<&str> = config
+            .token_keys
+            .keys
+            .iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        assert_eq!(ids, ["k2", "k0"]);
+        assert!(!config.token_keys.legacy);
+        assert_eq!(config.token_encryption_key.0, [2u8; 32]);
+        assert!(!format!("{config:?}").contains(&b64(2, 32)));
+    }
+
+    #[test]
+    fn bad_key_lists_are_refused_with_one_clear_line() {
+        let cases = [
+            (
+                format!("k1:{}", b64(1, 16)),
+                "k1\" must be base64 of 32 bytes",
+            ),
+            (
+                format!("k1:{},k1:{}", b64(1, 32), b64(2, 32)),
+                "names key id \"k1\" twice",
+            ),
+            (b64(1, 32), "entry 1 must be id:base64"),
+            (
+                format!("k1:{},:{}", b64(1, 32), b64(2, 32)),
+                "entry 2: a key id",
+            ),
+            (format!("k 1:{}", b64(1, 32)), "entry 1: a key id"),
+            (format!("k1:{},", b64(1, 32)), "entry 2 must be id:base64"),
+        ];
+        for (value, expected) in cases {
+            let mut env = base();
+            env.remove("SWITCHBOARD_TOKEN_ENCRYPTION_KEY");
+            env.insert("SWITCHBOARD_TOKEN_ENCRYPTION_KEYS", value.clone());
+            let err = load(&env).unwrap_err();
+            assert_eq!(err.name, "SWITCHBOARD_TOKEN_ENCRYPTION_KEYS", "{value}");
+            let line = err.to_string();
+            assert!(line.contains(expected), "{value}: {line}");
+            assert!(
+                !line.contains(&b64(1, 32)) && !line.contains('\n'),
+                "{line}"
+            );
+        }
+        let mut both = base();
+        both.insert(
+            "SWITCHBOARD_TOKEN_ENCRYPTION_KEYS",
+            format!("k1:{}", b64(1, 32)),
+        );
+        let err = load(&both).unwrap_err();
+        assert_eq!(err.name, "SWITCHBOARD_TOKEN_ENCRYPTION_KEYS");
+        assert!(err.to_string().contains("cannot be combined"), "{err}");
     }
 
     #[test]

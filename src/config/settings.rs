@@ -103,7 +103,12 @@ pub const SETTINGS: &[Section] = &[
             s(
                 "SWITCHBOARD_TOKEN_ENCRYPTION_KEY",
                 Required,
-                "Base64 of 32 bytes: the AES-256-GCM key of the Slack tokens at rest.",
+                "Base64 of 32 bytes: the AES-256-GCM key of the Slack tokens at rest (key id `k0`); required unless `SWITCHBOARD_TOKEN_ENCRYPTION_KEYS` is set.",
+            ),
+            s(
+                "SWITCHBOARD_TOKEN_ENCRYPTION_KEYS",
+                Unset,
+                "Instead of the single key, for rotation: `id:base64,id:base64`, ids unique (letters, digits, `-`, `_`), each key 32 bytes; the first seals, every one opens. Unset: the single key.",
             ),
         ],
     ),

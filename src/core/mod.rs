@@ -14,6 +14,7 @@ mod messaging;
 mod monitoring;
 pub mod page_token;
 mod reconnects;
+pub mod rekey;
 mod requests;
 mod retention;
 mod rotation;
@@ -70,7 +71,7 @@ impl Core {
             slack,
             store,
             cipher,
-            pages: PageTokens::new(&config.token_encryption_key),
+            pages: PageTokens::with_keys(config.token_keys.keys.iter().map(|(_, key)| key)),
             redirect_uri: config.slack.redirect_uri.to_string(),
             allow_private_webhooks: config.webhooks.allow_private,
             directory_refresh: config

@@ -49,23 +49,35 @@ struct Payload<C> {
     filters: String,
 }
 
+/// Signs with a key derived from the first token key and accepts a signature by any of
+/// them: across a key rotation, tokens stay valid as long as their key is configured, and
+/// are refused as any forged token once it is removed.
 #[derive(Clone)]
 pub struct PageTokens {
-    key: Vec<u8>,
+    keys: Vec<Vec<u8>>,
 }
 
 impl PageTokens {
-    /// Derives its own key so that page tokens never reveal anything about the token key.
     pub fn new(master: &EncryptionKey) -> Self {
-        let mut mac = HmacSha256::new_from_slice(&master.0).expect("HMAC takes any key length");
-        mac.update(b"switchboard page tokens v1");
-        Self {
-            key: mac.finalize().into_bytes().to_vec(),
-        }
+        Self::with_keys(std::slice::from_ref(master))
     }
 
-    fn mac(&self, payload: &[u8]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+    /// Derives its own keys so that page tokens never reveal anything about token keys.
+    pub fn with_keys<'a>(masters: impl IntoIterator<Item = &'a EncryptionKey>) -> Self {
+        let keys = masters
+            .into_iter()
+            .map(|master| {
+                let mut mac =
+                    HmacSha256::new_from_slice(&master.0).expect("HMAC takes any key length");
+                mac.update(b"switchboard page tokens v1");
+                mac.finalize().into_bytes().to_vec()
+            })
+            .collect();
+        Self { keys }
+    }
+
+    fn mac(key: &[u8], payload: &[u8]) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(payload);
         mac
     }
@@ -78,7 +90,7 @@ impl PageTokens {
             filters: filters.to_owned(),
         })
         .expect("cursor serializes");
-        let tag = self.mac(&payload).finalize().into_bytes();
+        let tag = Self::mac(&self.keys[0], &payload).finalize().into_bytes();
         format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(&payload),
@@ -125,10 +137,8 @@ impl PageTokens {
         let (payload, tag) = token.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
-        self.mac(&payload)
-            .verify_truncated_left(&tag)
-            .map_err(|_| invalid())?;
-        if tag.len() != MAC_LEN {
+        let signed = |key: &Vec<u8>| Self::mac(key, &payload).verify_truncated_left(&tag).is_ok();
+        if tag.len() != MAC_LEN || !self.keys.iter().any(signed) {
             return Err(invalid());
         }
         let payload: Payload<C> = serde_json::from_slice(&payload).map_err(|_| invalid())?;
@@ -193,6 +203,19 @@ mod tests {
         );
         let other_key = PageTokens::new(&EncryptionKey([4u8; 32]));
         assert!(other_key.decode::<u64>(&token, "team=a").is_err());
+    }
+
+    #[test]
+    fn tokens_outlive_a_rotation_while_their_key_is_configured() {
+        let old = tokens().encode(&42u64, "team=a");
+        let rotated = PageTokens::with_keys(&[EncryptionKey([4u8; 32]), EncryptionKey([3u8; 32])]);
+        assert_eq!(rotated.decode::<u64>(&old, "team=a").unwrap(), 42);
+        let new = rotated.encode(&7u64, "team=a");
+        assert!(tokens().decode::<u64>(&new, "team=a").is_err());
+        let retired = PageTokens::new(&EncryptionKey([4u8; 32]));
+        assert_eq!(retired.decode::<u64>(&new, "team=a").unwrap(), 7);
+        let refused = retired.decode::<u64>(&old, "team=a").unwrap_err();
+        assert_eq!(refused.field, "page_token");
     }
 
     mod properties {

@@ -18,6 +18,7 @@ mod http_port;
 mod idempotency;
 mod infra;
 mod interactions;
+mod key_rotation;
 mod leases;
 mod manage;
 mod message_edits;

@@ -1,5 +1,5 @@
-//! The service as real child processes: killed mid-delivery, and two of them on one
-//! database. Every accepted message must reach Slack exactly once.
+//! The service as real child processes: killed mid-delivery, and two or three of them on
+//! one database. Every accepted message must reach Slack exactly once.
 
 use std::{
     collections::HashSet,
@@ -136,6 +136,17 @@ pub async fn start_service_with(
     panic!("switchboard did not become ready");
 }
 
+/// `count` replicas from one set of settings, as a Deployment's pods get them: the same
+/// database, keys and `extra`; only their ports differ.
+pub async fn start_replicas(
+    app: &TestApp,
+    db_url: &str,
+    count: usize,
+    extra: &[(&str, &str)],
+) -> Vec<ServiceProcess> {
+    join_all((0..count).map(|_| start_service_with(app, db_url, extra))).await
+}
+
 /// The in-process service (its own workers off) and the URL of its database, for
 /// service processes to share.
 pub async fn app_without_workers() -> (TestApp, String) {
@@ -249,6 +260,53 @@ async fn two_services_on_one_database_deliver_exactly_once_within_the_pace() {
         0,
         "no channel went over Slack's pace"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_replicas_from_one_configuration_deliver_exactly_once_in_order() {
+    const PER_CHANNEL: usize = 30;
+    let (app, db_url) = app_without_workers().await;
+    let ws = app.create_workspace("W").await;
+    let mut integrations = Vec::new();
+    for i in 0..CHANNELS {
+        integrations.push(ready_integration(&app, &format!("team-{i}"), &ws).await.0);
+    }
+    let keys = format!("k0:{}", base64_key());
+    let settings = [
+        ("SWITCHBOARD_TOKEN_ENCRYPTION_KEY", ""),
+        ("SWITCHBOARD_TOKEN_ENCRYPTION_KEYS", keys.as_str()),
+    ];
+    let replicas = start_replicas(&app, &db_url, 3, &settings).await;
+    let mut clients = Vec::new();
+    for replica in &replicas {
+        clients.push(
+            v1::messaging_service_client::MessagingServiceClient::connect(
+                replica.grpc_addr.clone(),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+
+    // Each channel's messages go to the replicas in turn, each accepted before the next
+    // is sent, so the order a channel must keep is the order they were accepted in.
+    let sent = join_all(integrations.iter().map(|integration| {
+        let mut clients = clients.clone();
+        async move {
+            let mut ids = Vec::new();
+            for n in 0..PER_CHANNEL {
+                let request = send_request(integration, &format!("m{n}"), &n.to_string(), false);
+                let accepted = clients[n % 3].send_message(service(request)).await;
+                ids.push(accepted.unwrap().into_inner().id);
+            }
+            ids
+        }
+    }))
+    .await;
+    let ids: Vec<String> = sent.into_iter().flatten().collect();
+
+    assert_exactly_once(&app, &ids, CHANNELS).await;
+    assert_eq!(sim_rate_limited(&app).await, 0, "no channel over the pace");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
