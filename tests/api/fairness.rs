@@ -2,15 +2,10 @@
 //! of a backlog of busier channels that the workers have not caught up with
 //! (`WAKE` in src/store/deliveries.rs), so one team's flood cannot delay another team.
 
-use std::time::Duration;
-
-use switchboard::{
-    config::Pace,
-    store::{LeaseTerms, Store},
-};
+use switchboard::store::Store;
 use uuid::Uuid;
 
-use crate::{helpers::*, messaging_helpers::*, processes::*};
+use crate::{messaging_helpers::*, processes::*};
 
 #[tokio::test]
 async fn an_idle_channel_woken_by_a_message_is_claimed_ahead_of_an_older_backlog() {
@@ -37,16 +32,7 @@ async fn an_idle_channel_woken_by_a_message_is_claimed_ahead_of_an_older_backlog
 
     // The two readiest lanes: the backlog's oldest, and the newcomer beside it.
     let store = Store::new(app.db.clone());
-    let terms = LeaseTerms {
-        lease: Duration::from_secs(60),
-        settle_grace: Duration::from_secs(10),
-    };
-    let pace = Pace {
-        channel_interval: TEST_PACE,
-        channel_burst: 3,
-        lag_margin: Duration::ZERO,
-        workspace: None,
-    };
+    let (terms, pace) = (CLAIM_TERMS, CLAIM_PACE);
     let claimed = store.claim(Uuid::new_v4(), 2, terms, pace).await.unwrap();
     let channels: Vec<&str> = claimed.iter().map(|h| h.channel_id.as_str()).collect();
     assert_eq!(channels.len(), 2);

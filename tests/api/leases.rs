@@ -4,10 +4,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use switchboard::{
-    config::Pace,
-    store::{AttemptRecord, Finished, HeldLane, LeaseTerms, Outcome, Store},
-};
+use switchboard::store::{AttemptRecord, Finished, HeldLane, Outcome, Store};
 use uuid::Uuid;
 
 use crate::{helpers::*, messaging_helpers::*, processes::*};
@@ -118,16 +115,7 @@ async fn a_worker_that_lost_its_lane_records_nothing_and_renews_nothing() {
     let (app, _) = app_without_workers().await;
     let ids = accept_messages(&app, 1, 1).await;
     let store = Store::new(app.db.clone());
-    let terms = LeaseTerms {
-        lease: Duration::from_secs(60),
-        settle_grace: Duration::from_secs(10),
-    };
-    let pace = Pace {
-        channel_interval: TEST_PACE,
-        channel_burst: 3,
-        lag_margin: Duration::ZERO,
-        workspace: None,
-    };
+    let (terms, pace) = (CLAIM_TERMS, CLAIM_PACE);
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     let head_a = store.claim(a, 10, terms, pace).await.unwrap().remove(0);
     assert!(!head_a.unsettled);

@@ -8,7 +8,7 @@ use std::{
 };
 
 use futures::future::join_all;
-use switchboard::proto::v1;
+use switchboard::{config::Pace, proto::v1, store::LeaseTerms};
 
 use crate::{helpers::*, messaging_helpers::*};
 
@@ -146,6 +146,19 @@ pub async fn start_replicas(
 ) -> Vec<ServiceProcess> {
     join_all((0..count).map(|_| start_service_with(app, db_url, extra))).await
 }
+
+/// Lease terms and pace for tests that claim lanes through the store themselves (with
+/// `app_without_workers`): a lease that outlives the test, the test pace.
+pub const CLAIM_TERMS: LeaseTerms = LeaseTerms {
+    lease: Duration::from_secs(60),
+    settle_grace: Duration::from_secs(10),
+};
+pub const CLAIM_PACE: Pace = Pace {
+    channel_interval: TEST_PACE,
+    channel_burst: 3,
+    lag_margin: Duration::ZERO,
+    workspace: None,
+};
 
 /// The in-process service (its own workers off) and the URL of its database, for
 /// service processes to share.
